@@ -1,0 +1,311 @@
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  AppendConditionError,
+  classifyDatabaseError,
+  ConfigurationError,
+  EventIdConflictError,
+  InvalidQueryError,
+  StoreClosedError,
+  UnsupportedIsolationError,
+} from './errors.js';
+import { planLocks } from './lock-keys.js';
+import { toStoredEvent, type EventRow } from './map-row.js';
+import { CoalescingNotifier } from './notifier.js';
+import { migrateSchema } from './schema/migrate.js';
+import { REPEATABLE_READ_SQLSTATE, type EventStoreTables } from './schema/tables.js';
+import { appendEvents, type AppendOutcome } from './sql/append-events.js';
+import { readEvents } from './sql/read-events.js';
+import { readPage } from './sql/read-page.js';
+import { readSettled, settledHorizon } from './sql/read-settled.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventShape,
+  Head,
+  NewEvent,
+  Query,
+  QueryResult,
+  ReadOptions,
+  ReadResult,
+  SettledCheckpoint,
+  StoredEvent,
+  StreamOptions,
+} from './types.js';
+import {
+  prepareEvents,
+  validateHead,
+  validatePosition,
+  validatePositiveInteger,
+  validateQuery,
+} from './validation.js';
+
+/** How appends wake up listeners. */
+export type NotifyMode = 'after-commit' | 'in-transaction' | 'off';
+
+interface CommonOptions {
+  /** Schema holding the store's tables and functions. @defaultValue 'tally' */
+  readonly schema?: string;
+  /** NOTIFY channel appends signal on. @defaultValue `${schema}_events` */
+  readonly channel?: string;
+  /**
+   * `after-commit`: one coalesced NOTIFY after commits (a lost one costs a poll interval);
+   * `in-transaction`: NOTIFY inside each append (serialises commits cluster-wide); `off`: polling only.
+   * Appends through `with(trx)` always notify inside the caller's transaction (unless `off`).
+   * @defaultValue 'after-commit'
+   */
+  readonly notify?: NotifyMode;
+  /** Largest `data` + `metadata` of one event, in bytes of JSON. @defaultValue 1048576 */
+  readonly maxEventBytes?: number;
+  /** Above this many distinct lock keys, a batch locks as a bulk write. @defaultValue 256 */
+  readonly maxFineLocks?: number;
+}
+
+/** Options of {@link createEventStore}: a connection string (the store owns its pool) or a Kysely instance (the caller owns it). */
+export type EventStoreOptions = CommonOptions &
+  (
+    | {
+        readonly connectionString: string;
+        /** Pool size. @defaultValue 10 */
+        readonly maxConnections?: number;
+        readonly db?: never;
+      }
+    | { readonly db: Kysely<never> | Kysely<object>; readonly connectionString?: never }
+  );
+
+/** Reads and appends bound to one connection or transaction. */
+export interface EventStoreSession<E extends EventShape> {
+  /**
+   * Appends events atomically, in order. With `condition`, fails with {@link AppendConditionError} if an
+   * event matching `condition.query` exists that the read producing `condition.after` did not see.
+   * @throws {AppendConditionError} {@link InvalidEventError} {@link InvalidQueryError} {@link EventIdConflictError}
+   */
+  append(events: readonly NewEvent<E>[], options?: AppendOptions<E>): Promise<AppendResult>;
+  /**
+   * Reads matching events in position order, with the `head` to use as the condition of a later append.
+   * @example
+   * const { events, head } = await store.read([{ types: ['MoneyDeposited'], tags: ['account:a1'] }]);
+   * await store.append([withdrawal], { condition: { query, after: head } });
+   */
+  read<const Q extends Query<E> = Query<E>>(query?: Q, options?: ReadOptions): Promise<ReadResult<QueryResult<E, Q>>>;
+  /** Iterates matching events in position order, one page in memory at a time, from one consistent snapshot. */
+  stream<const Q extends Query<E> = Query<E>>(query?: Q, options?: StreamOptions): AsyncIterable<QueryResult<E, Q>>;
+  /**
+   * Events of settled transactions after `after`, in `(transactionId, position)` order, and the checkpoint to
+   * continue from. Gap-free under out-of-order commits: the read behind subscriptions and projections.
+   */
+  readSettled<const Q extends Query<E> = Query<E>>(
+    query: Q | undefined,
+    options: { readonly after: SettledCheckpoint; readonly limit: number },
+  ): Promise<{ events: QueryResult<E, Q>[]; checkpoint: SettledCheckpoint }>;
+  /** The settled checkpoint of this moment (where a subscription `after: 'end'` starts). */
+  settledCheckpoint(): Promise<SettledCheckpoint>;
+}
+
+/** A typed event store on PostgreSQL. */
+export interface EventStore<E extends EventShape> extends EventStoreSession<E> {
+  readonly schema: string;
+  readonly channel: string;
+  /** Creates or updates the schema (tables, indexes, triggers, functions). Idempotent; safe to run concurrently. */
+  migrate(): Promise<void>;
+  /** The same operations inside the caller's Kysely transaction (or on its connection). */
+  with(trx: Kysely<never> | Kysely<object> | Transaction<object>): EventStoreSession<E>;
+  /** Waits for pending notifications and closes the pool if the store created it. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+const initialCheckpoint: SettledCheckpoint = { transactionId: 0n, position: 0n };
+
+/**
+ * Creates an event store for the event union `E`.
+ * @example
+ * type BankEvent =
+ *   | { type: 'AccountOpened'; data: { accountId: string; currency: string } }
+ *   | { type: 'MoneyDeposited'; data: { accountId: string; amount: number } };
+ * const store = createEventStore<BankEvent>({ connectionString: process.env.DATABASE_URL! });
+ * await store.migrate();
+ * @throws {ConfigurationError} on an invalid schema name or channel
+ */
+export function createEventStore<E extends EventShape>(options: EventStoreOptions): EventStore<E> {
+  const schema = options.schema ?? 'tally';
+  if (!schemaPattern.test(schema)) {
+    throw new ConfigurationError(`schema must be a lower-case SQL identifier (a-z, 0-9, _), got "${schema}"`);
+  }
+  const channel = options.channel ?? `${schema}_events`;
+  if (typeof channel !== 'string' || channel === '' || channel.length > 63) {
+    throw new ConfigurationError('channel must be a non-empty string of at most 63 characters');
+  }
+  const notifyMode: NotifyMode = options.notify ?? 'after-commit';
+  const maxEventBytes = options.maxEventBytes ?? 1024 * 1024;
+  const maxFineLocks = options.maxFineLocks ?? 256;
+
+  let ownDb: Kysely<EventStoreTables> | undefined;
+  let rootDb: Kysely<EventStoreTables>;
+  if ('db' in options && options.db) {
+    rootDb = options.db as unknown as Kysely<EventStoreTables>;
+  } else if (typeof options.connectionString === 'string' && options.connectionString !== '') {
+    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+    pool.on('error', () => {}); // an idle client lost its server: the pool replaces it on next use
+    ownDb = new Kysely<EventStoreTables>({ dialect: new PostgresDialect({ pool }) });
+    rootDb = ownDb;
+  } else {
+    throw new ConfigurationError('createEventStore needs either { connectionString } or { db }');
+  }
+  const db = rootDb.withSchema(schema);
+  const notifier = new CoalescingNotifier(rootDb as unknown as Kysely<unknown>, channel);
+  let closed = false;
+
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (closed) throw new StoreClosedError();
+    try {
+      return await work();
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
+  };
+
+  function session(conn: Kysely<EventStoreTables>, inTransaction: boolean): EventStoreSession<E> {
+    return {
+      append: (events, appendOptions = {}) =>
+        guard(async () => {
+          const prepared = prepareEvents(events, appendOptions.metadata, maxEventBytes);
+          const condition = appendOptions.condition;
+          if (condition !== undefined) {
+            if (typeof condition !== 'object' || condition === null || !Array.isArray(condition.query)) {
+              throw new InvalidQueryError('INVALID_CONDITION', 'condition needs a query (an array of query items)', 'condition.query');
+            }
+            if (condition.query.length === 0) {
+              throw new InvalidQueryError('INVALID_CONDITION', 'condition.query is empty: it would match every event', 'condition.query');
+            }
+            validateQuery(condition.query, 'condition.query');
+            if (condition.after !== undefined) validateHead(condition.after);
+          }
+          const checkIds = prepared.some((event) => event.id !== undefined);
+          const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));
+          const input = {
+            eventsJson: JSON.stringify(rows),
+            locks: planLocks(schema, prepared, condition?.query, maxFineLocks),
+            checkIds,
+            queryJson: condition ? JSON.stringify(condition.query) : null,
+            snapshot: condition?.after ?? null,
+            notifyChannel: notifyMode === 'in-transaction' || (inTransaction && notifyMode !== 'off') ? channel : null,
+          };
+          let result: AppendOutcome;
+          try {
+            result = await appendEvents(conn, schema, input);
+          } catch (error) {
+            const code = (error as { code?: unknown }).code;
+            if (code === REPEATABLE_READ_SQLSTATE) throw new UnsupportedIsolationError();
+            // Two appends of the same new ids raced past the id check; the loser retries, and then finds the
+            // winner's events (idempotent success, or a conflict). Inside a caller's transaction it cannot.
+            if (code === '23505' && checkIds && !inTransaction) {
+              result = await appendEvents(conn, schema, input);
+            } else if (code === '23505' && checkIds) {
+              throw new EventIdConflictError(rows.find((r) => r.id)!.id);
+            } else {
+              throw error;
+            }
+          }
+          switch (result.outcome) {
+            case 'condition-failed':
+              throw new AppendConditionError({ query: condition?.query ?? [], after: condition?.after });
+            case 'id-conflict':
+              throw new EventIdConflictError(result.conflictId);
+            default: {
+              const lastPosition = result.positions[result.positions.length - 1]!;
+              if (result.outcome === 'appended' && notifyMode === 'after-commit' && !inTransaction) {
+                notifier.notify(lastPosition);
+              }
+              return { positions: result.positions, lastPosition, duplicate: result.outcome === 'duplicate' };
+            }
+          }
+        }),
+
+      read: <const Q extends Query<E> = Query<E>>(query?: Q, readOptions: ReadOptions = {}) =>
+        guard(async () => {
+          if (query !== undefined) validateQuery(query);
+          validatePosition(readOptions.after, 'options.after');
+          validatePositiveInteger(readOptions.limit, 'options.limit');
+          const { rows, snapshot } = await readEvents(conn, query, readOptions);
+          return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], head: snapshot as Head };
+        }),
+
+      stream: <const Q extends Query<E> = Query<E>>(query?: Q, streamOptions: StreamOptions = {}) => {
+        if (query !== undefined) validateQuery(query);
+        validatePosition(streamOptions.after, 'options.after');
+        validatePositiveInteger(streamOptions.batchSize, 'options.batchSize');
+        const batchSize = streamOptions.batchSize ?? 1000;
+        return streamPages<QueryResult<E, Q>>(conn, inTransaction, batchSize, streamOptions.after ?? 0n, (page, after) =>
+          readPage(page, query, after, batchSize),
+        );
+      },
+
+      readSettled: <const Q extends Query<E> = Query<E>>(
+        query: Q | undefined,
+        settledOptions: { readonly after: SettledCheckpoint; readonly limit: number },
+      ) =>
+        guard(async () => {
+          if (query !== undefined) validateQuery(query);
+          validatePositiveInteger(settledOptions.limit, 'options.limit');
+          const { rows, checkpoint } = await readSettled(conn, query, settledOptions.after ?? initialCheckpoint, settledOptions.limit);
+          return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], checkpoint };
+        }),
+
+      settledCheckpoint: () => guard(() => settledHorizon(conn)),
+    };
+  }
+
+  /**
+   * Pages through the table by position. Outside a transaction it opens a REPEATABLE READ, READ ONLY one,
+   * so every page comes from the same snapshot and no event committing mid-scan can slip in behind it.
+   */
+  async function* streamPages<Ev>(
+    conn: Kysely<EventStoreTables>,
+    inTransaction: boolean,
+    batchSize: number,
+    start: bigint,
+    fetch: (conn: Kysely<EventStoreTables>, after: bigint) => Promise<EventRow[]>,
+  ): AsyncGenerator<Ev> {
+    if (closed) throw new StoreClosedError();
+    const trx = inTransaction
+      ? undefined
+      : await guard(() => conn.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute());
+    const pageConn = (trx ?? conn).withSchema(schema);
+    let finished = false;
+    try {
+      let after = start;
+      for (;;) {
+        const rows = await guard(() => fetch(pageConn, after));
+        for (const row of rows) yield toStoredEvent(row) as Ev;
+        if (rows.length < batchSize) break;
+        after = BigInt(rows[rows.length - 1]!.position);
+      }
+      finished = true;
+    } finally {
+      if (trx) {
+        if (finished) await trx.commit().execute();
+        else await trx.rollback().execute().catch(() => {});
+      }
+    }
+  }
+
+  const rootSession = session(db, false);
+  return {
+    ...rootSession,
+    schema,
+    channel,
+    migrate: () => guard(() => migrateSchema(rootDb as unknown as Kysely<unknown>, schema)),
+    with: (trx) => {
+      if (closed) throw new StoreClosedError();
+      return session((trx as unknown as Kysely<EventStoreTables>).withSchema(schema), true);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await notifier.drain();
+      await ownDb?.destroy();
+    },
+  };
+}

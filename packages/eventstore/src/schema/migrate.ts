@@ -1,0 +1,28 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { lockHash } from '../lock-keys.js';
+import { migrations } from './migrations.js';
+
+/**
+ * Brings the schema up to date. Idempotent, and safe when several processes run it at once: they queue
+ * on a session advisory lock, and the later ones find nothing left to do.
+ */
+export async function migrateSchema(db: Kysely<unknown>, schema: string): Promise<void> {
+  const lockKey = lockHash(schema, 'migrate').toString();
+  await db.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(${lockKey}::bigint)`.execute(connection);
+    try {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection);
+      const migrator = new Migrator({
+        db: connection,
+        provider: { getMigrations: async () => migrations(schema) },
+        migrationTableSchema: schema,
+        migrationTableName: 'tally_migration',
+        migrationLockTableName: 'tally_migration_lock',
+      });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${lockKey}::bigint)`.execute(connection);
+    }
+  });
+}

@@ -1,0 +1,124 @@
+/** A JSON value as stored in a `jsonb` column. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+
+/** The shape every user event satisfies: a string `type` and a JSON payload in `data`. */
+export interface EventShape {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/** Metadata stored with each event; `correlationId` and `causationId` are conventional, other keys are free. */
+export interface EventMetadata {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly [key: string]: JsonValue | undefined;
+}
+
+/** Event types of a union, e.g. `'AccountOpened' | 'MoneyDeposited'`. */
+export type EventType<E extends EventShape> = E['type'];
+
+/** The member of the union `E` whose type is `T`. */
+export type EventOfType<E extends EventShape, T extends EventType<E>> = Extract<E, { type: T }>;
+
+/** An event as given to `append`: the user's event plus optional id (for idempotent retries), tags and metadata. */
+export type NewEvent<E extends EventShape> = E extends EventShape
+  ? E & {
+      /** A UUID chosen by the caller; appending the same event twice with the same id stores it once. */
+      readonly id?: string;
+      readonly tags?: readonly string[];
+      readonly metadata?: EventMetadata;
+    }
+  : never;
+
+/** An event as read back from the store. Narrowing on `type` narrows `data`. */
+export type StoredEvent<E extends EventShape> = E extends EventShape
+  ? E & {
+      /** Global, strictly increasing position (allocated at insert; commits may happen in another order). */
+      readonly position: bigint;
+      readonly id: string;
+      readonly tags: readonly string[];
+      readonly metadata: EventMetadata;
+      readonly occurredAt: Date;
+      /** Id (`xid8`) of the transaction that wrote the event. */
+      readonly transactionId: bigint;
+    }
+  : never;
+
+/**
+ * One alternative of a query. Inside an item the criteria are AND'ed: the event's type is one of
+ * `types`, it carries every tag in `tags`, and its payload contains `data` (JSONB containment, `@>`).
+ */
+export interface QueryItem<E extends EventShape, T extends EventType<E> = EventType<E>> {
+  readonly types?: readonly T[];
+  readonly tags?: readonly string[];
+  readonly data?: { readonly [key: string]: JsonValue | undefined };
+}
+
+/** A query: its items are OR'ed. An empty query (or no query) means every event. */
+export type Query<E extends EventShape, T extends EventType<E> = EventType<E>> = readonly QueryItem<E, T>[];
+
+/** The events a query can return: narrowed to the listed types when every item lists types. */
+export type QueryResult<E extends EventShape, Q> = Q extends readonly (infer I)[]
+  ? I extends { readonly types: readonly (infer T)[] }
+    ? StoredEvent<Extract<E, { type: T }>>
+    : StoredEvent<E>
+  : StoredEvent<E>;
+
+declare const headBrand: unique symbol;
+
+/**
+ * What a read saw: pass it back as `condition.after`. Opaque, and a string, so it can be stored or sent
+ * anywhere. It records the read's MVCC snapshot, so the condition check is exact even when transactions
+ * commit out of position order.
+ */
+export type Head = string & { readonly [headBrand]: 'Head' };
+
+/** Guards an append: it fails if an event matching `query` exists that the read which produced `after` did not see. */
+export interface AppendCondition<E extends EventShape> {
+  readonly query: Query<E>;
+  /** The `head` of the read the decision was based on. Omit it to require that no matching event exists at all. */
+  readonly after?: Head | undefined;
+}
+
+export interface AppendOptions<E extends EventShape> {
+  readonly condition?: AppendCondition<E>;
+  /** Merged into each event's own metadata (the event's keys win). */
+  readonly metadata?: EventMetadata;
+}
+
+export interface AppendResult {
+  /** Positions of the appended events, in the order given. */
+  readonly positions: readonly bigint[];
+  /** The last of `positions`. */
+  readonly lastPosition: bigint;
+  /** True when every event id was already stored with the same content: nothing was written. */
+  readonly duplicate: boolean;
+}
+
+export interface ReadOptions {
+  /** Only events with a position greater than this. */
+  readonly after?: bigint;
+  /** At most this many events. */
+  readonly limit?: number;
+  /** Newest first. @defaultValue false */
+  readonly backwards?: boolean;
+}
+
+export interface ReadResult<Ev> {
+  readonly events: Ev[];
+  /** Pass as `condition.after` to append only if nothing matching appeared since this read. */
+  readonly head: Head;
+}
+
+export interface StreamOptions {
+  /** Only events with a position greater than this. */
+  readonly after?: bigint;
+  /** Events fetched per round trip. @defaultValue 1000 */
+  readonly batchSize?: number;
+}
+
+/** Where a settled read ended: the `(transactionId, position)` of the last event handed out. */
+export interface SettledCheckpoint {
+  readonly transactionId: bigint;
+  readonly position: bigint;
+}

@@ -1,0 +1,40 @@
+import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import { createEventStore, type EventStore } from '../src/index.js';
+
+/** The events the store's tests use. */
+export type TestEvent =
+  | { type: 'AccountOpened'; data: { accountId: string; customerName: string; currency: string } }
+  | { type: 'MoneyDeposited'; data: { accountId: string; amount: number } }
+  | { type: 'MoneyWithdrawn'; data: { accountId: string; amount: number } }
+  | { type: 'MoneyTransferred'; data: { from: string; to: string; amount: number } };
+
+/** A fresh migrated database for this test file, a store on it, and cleanup after the file. */
+export async function setupStore(options: { maxConnections?: number } = {}): Promise<{
+  database: TestDatabase;
+  store: EventStore<TestEvent>;
+  newStore: (opts?: { maxConnections?: number }) => EventStore<TestEvent>;
+}> {
+  const database = await createTestDatabase();
+  const opened: EventStore<TestEvent>[] = [];
+  const newStore = (opts: { maxConnections?: number } = {}) => {
+    const store = createEventStore<TestEvent>({ connectionString: database.url, maxConnections: opts.maxConnections ?? 10 });
+    opened.push(store);
+    return store;
+  };
+  const store = newStore(options);
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await database.drop();
+  });
+  return { database, store, newStore };
+}
+
+/** A raw `pg` client on the test database, closed after the file. */
+export async function rawClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  afterAll(() => client.end());
+  return client;
+}
