@@ -7,6 +7,7 @@ export default defineConfig({
     // Integration files open many real connections (50 racing appenders): run them one at a time so the
     // machine's PostgreSQL (max_connections 100) is never exhausted.
     fileParallelism: false,
+    execArgv: ['--expose-gc'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

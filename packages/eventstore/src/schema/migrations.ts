@@ -58,7 +58,8 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON ${s}.events
  *    returns the stored positions; any other overlap is an id conflict.
  * 3. The condition, per query item: is there a matching event that the read's snapshot did not see?
  *    Only transactions at or after the snapshot's xmin can be invisible to it, so the check scans the
- *    (transaction_id, position) index from there, whatever the size of the store. Without a snapshot
+ *    (transaction_id, position) index from there, whatever the size of the store. Events written earlier
+ *    by the same transaction count as seen (the transaction knows what it wrote). Without a snapshot
  *    (no read) any matching event fails it. The SQL text is built from the item's shape only; values
  *    are bound with USING.
  * 4. Insert in batch order, then (optionally) NOTIFY with the last position.
@@ -131,7 +132,8 @@ BEGIN
       v_sql := 'SELECT EXISTS (SELECT 1 FROM ${s.replaceAll("'", "''")}.events e WHERE true';
       IF p_snapshot IS NOT NULL THEN
         v_sql := v_sql || ' AND e.transaction_id >= pg_snapshot_xmin($1)'
-                       || ' AND NOT pg_visible_in_snapshot(e.transaction_id, $1)';
+                       || ' AND NOT pg_visible_in_snapshot(e.transaction_id, $1)'
+                       || ' AND e.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned()';
       END IF;
       IF v_item ? 'types' THEN v_sql := v_sql || ' AND e.type = ANY ($2)'; END IF;
       IF v_item ? 'tags' THEN v_sql := v_sql || ' AND e.tags @> $3'; END IF;

@@ -1,0 +1,152 @@
+/** What one round of one contender did. */
+export interface RoundResult {
+  readonly events: number;
+  /** Conditional appends rejected (AppendConditionError), counted apart from `events`. */
+  readonly conflicts: number;
+  readonly seconds: number;
+}
+
+/** One side of a comparison: runs a timed round of its own scenario shape. */
+export interface Contender {
+  readonly label: string;
+  round(durationMs: number, round: number): Promise<RoundResult>;
+  /** Releases what the contender holds (connections); called once after its group. */
+  close?(): Promise<void>;
+}
+
+/** What one operation of a client loop did. */
+export interface OpResult {
+  readonly events: number;
+  readonly conflicts?: number;
+}
+
+/**
+ * Runs `clients` concurrent loops of `op` until `durationMs` has passed, and counts what they did.
+ * Each loop finishes the operation in flight at the deadline; the elapsed time includes it.
+ */
+export async function runClients(
+  clients: number,
+  durationMs: number,
+  op: (client: number, iteration: number) => Promise<OpResult>,
+): Promise<RoundResult> {
+  let events = 0;
+  let conflicts = 0;
+  const start = performance.now();
+  const deadline = start + durationMs;
+  const loop = async (client: number) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const result = await op(client, i);
+      events += result.events;
+      conflicts += result.conflicts ?? 0;
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, (_, client) => loop(client)));
+  return { events, conflicts, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The rounds of one contender in a group, and their medians. */
+export interface ContenderResult {
+  readonly label: string;
+  readonly rates: number[];
+  readonly conflictRates: number[];
+  /** Median events/s over the rounds (NaN when the contender failed). */
+  readonly rate: number;
+  /** Median conflicts/s over the rounds. */
+  readonly conflictRate: number;
+  /** Why the contender could not run, if it could not. */
+  readonly error?: string;
+}
+
+export interface GroupResult {
+  readonly id: string;
+  readonly title: string;
+  readonly results: ContenderResult[];
+}
+
+export interface RoundPlan {
+  readonly rounds: number;
+  readonly roundMs: number;
+  readonly warmupMs: number;
+}
+
+/**
+ * Runs the contenders of one group in interleaved rounds (a, b, c, a, b, c, …) after a short warm-up
+ * of each, so slow drifts of a noisy machine hit every contender alike; reports the median of rounds.
+ * A contender that throws is dropped from the later rounds and reported with its error. Every contender
+ * is closed at the end.
+ */
+export async function runGroup(
+  id: string,
+  title: string,
+  contenders: readonly Contender[],
+  plan: RoundPlan,
+  log: (line: string) => void,
+): Promise<GroupResult> {
+  log(`\n## ${title}`);
+  const state = contenders.map((c) => ({ contender: c, rates: [] as number[], conflictRates: [] as number[], error: undefined as string | undefined }));
+  for (const s of state) {
+    try {
+      await s.contender.round(plan.warmupMs, -1);
+    } catch (error) {
+      s.error = describeError(error);
+      log(`  ${s.contender.label}: FAILED in warm-up: ${s.error}`);
+    }
+  }
+  for (let r = 0; r < plan.rounds; r++) {
+    const parts: string[] = [];
+    for (const s of state) {
+      if (s.error !== undefined) continue;
+      try {
+        const result = await s.contender.round(plan.roundMs, r);
+        s.rates.push(result.events / result.seconds);
+        s.conflictRates.push(result.conflicts / result.seconds);
+        parts.push(`${s.contender.label} ${formatRate(result.events / result.seconds)}`);
+      } catch (error) {
+        s.error = describeError(error);
+        log(`  ${s.contender.label}: FAILED in round ${r + 1}: ${s.error}`);
+      }
+    }
+    log(`  round ${r + 1}/${plan.rounds}: ${parts.join(' | ')}`);
+  }
+  for (const s of state) await s.contender.close?.().catch(() => {});
+  return {
+    id,
+    title,
+    results: state.map((s) => ({
+      label: s.contender.label,
+      rates: s.rates,
+      conflictRates: s.conflictRates,
+      rate: s.error === undefined ? median(s.rates) : Number.NaN,
+      conflictRate: s.error === undefined ? median(s.conflictRates) : Number.NaN,
+      ...(s.error === undefined ? {} : { error: s.error }),
+    })),
+  };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Nearest-rank percentile, `p` in (0, 100]. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export function formatRate(rate: number): string {
+  if (!Number.isFinite(rate)) return 'n/a';
+  return rate >= 100 ? Math.round(rate).toLocaleString('en-US') : rate.toFixed(1);
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${error.name}: ${error.message}${typeof code === 'string' ? ` (code ${code})` : ''}`;
+  }
+  return String(error);
+}

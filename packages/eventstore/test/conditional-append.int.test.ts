@@ -1,0 +1,184 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppendConditionError, type EventStore, type Query } from '../src/index.js';
+import { setupStore, type TestEvent } from './helpers.js';
+
+const deposit = (accountId: string, amount = 10) =>
+  ({ type: 'MoneyDeposited', data: { accountId, amount }, tags: [`account:${accountId}`] }) as const;
+const withdrawal = (accountId: string, amount = 10) =>
+  ({ type: 'MoneyWithdrawn', data: { accountId, amount }, tags: [`account:${accountId}`] }) as const;
+const accountQuery = (...ids: string[]): Query<TestEvent> =>
+  ids.map((id) => ({ types: ['MoneyDeposited', 'MoneyWithdrawn', 'MoneyTransferred'], tags: [`account:${id}`] }));
+
+let ctx: Awaited<ReturnType<typeof setupStore>>;
+let db: Kysely<object>;
+beforeAll(async () => {
+  ctx = await setupStore();
+  db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ctx.database.url, max: 12 }) }) });
+});
+afterAll(() => db.destroy());
+
+/** Resolves when `promise` settles, or with 'pending' if it is still blocked after `ms`. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<'settled' | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
+  const result = await Promise.race([promise.then(() => 'settled' as const, () => 'settled' as const), timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+describe('race-free conditional append', () => {
+  it('50 clients on separate connections, same condition: exactly one wins, 100 rounds', async () => {
+    const clients: EventStore<TestEvent>[] = Array.from({ length: 50 }, () => ctx.newStore({ maxConnections: 1 }));
+    // Warm every pool so each client really holds its own connection during the race.
+    await Promise.all(clients.map((c) => c.read([{ tags: ['warm-up'] }])));
+    const { rows: conns } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()`.execute(db);
+    expect(Number(conns[0]!.n)).toBeGreaterThanOrEqual(50);
+
+    for (let round = 0; round < 100; round++) {
+      const account = `race-${round}`;
+      const query = accountQuery(account);
+      const heads = await Promise.all(clients.map((c) => c.read(query)));
+      const outcomes = await Promise.allSettled(
+        clients.map((c, i) => c.append([deposit(account, i + 1)], { condition: { query, after: heads[i]!.head } })),
+      );
+      const wins = outcomes.filter((o) => o.status === 'fulfilled');
+      const losses = outcomes.filter((o) => o.status === 'rejected');
+      expect(wins).toHaveLength(1);
+      for (const loss of losses) expect((loss as PromiseRejectedResult).reason).toBeInstanceOf(AppendConditionError);
+      const stored = await ctx.store.read(query);
+      expect(stored.events).toHaveLength(1);
+    }
+  });
+
+  it('a condition without a read (uniqueness): 50 concurrent openers of one name, one account', async () => {
+    const clients = Array.from({ length: 50 }, () => ctx.newStore({ maxConnections: 1 }));
+    for (let round = 0; round < 20; round++) {
+      const customerName = `Ada ${round}`;
+      const query: Query<TestEvent> = [{ types: ['AccountOpened'], data: { customerName } }];
+      const outcomes = await Promise.allSettled(
+        clients.map((c, i) =>
+          c.append([{ type: 'AccountOpened', data: { accountId: `${round}-${i}`, customerName, currency: 'EUR' } }], {
+            condition: { query },
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect((await ctx.store.read(query)).events).toHaveLength(1);
+    }
+  });
+
+  it('appends on disjoint keys do not wait for each other, while an overlapping one does', async () => {
+    const query = accountQuery('held');
+    const { head } = await ctx.store.read(query);
+    const trx = await db.startTransaction().execute();
+    try {
+      // A conditional append on account "held", inside a transaction we keep open: it holds its locks.
+      await ctx.store.with(trx).append([deposit('held')], { condition: { query, after: head } });
+
+      const others = Array.from({ length: 8 }, () => ctx.newStore({ maxConnections: 1 }));
+      const disjoint = Promise.all(
+        others.map(async (client, i) => {
+          const q = accountQuery(`free-${i}`);
+          const read = await client.read(q);
+          return client.append([deposit(`free-${i}`)], { condition: { query: q, after: read.head } });
+        }),
+      );
+      // Eight appends on other keys commit while the first transaction is still open: no global lock.
+      expect(await settledWithin(disjoint, 10_000)).toBe('settled');
+      expect((await disjoint).every((r) => r.positions.length === 1)).toBe(true);
+
+      // An append on the same key (read before the held one commits) must wait for it...
+      const contender = ctx.newStore({ maxConnections: 1 });
+      const stale = await contender.read(query);
+      const blocked = contender.append([withdrawal('held')], { condition: { query, after: stale.head } });
+      const outcome = blocked.then(() => 'appended', (e: unknown) => e);
+      expect(await settledWithin(blocked, 500)).toBe('pending');
+      const { rows } = await sql<{ n: string }>`
+        SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(db);
+      expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(1);
+      await trx.commit().execute();
+      // ...and then see the held transaction's event, which its read did not: refused.
+      expect(await outcome).toBeInstanceOf(AppendConditionError);
+    } finally {
+      if (!trx.isCommitted) await trx.rollback().execute();
+    }
+  });
+});
+
+describe('exact under out-of-order commits', () => {
+  it('refuses an append whose read missed an earlier position that committed later (commit before the append)', async () => {
+    const query = accountQuery('ooo-a', 'ooo-b');
+    // T1 takes a lower position and stays open.
+    const t1 = await db.startTransaction().execute();
+    const low = await ctx.store.with(t1).append([withdrawal('ooo-a', 70)]);
+    // T2 takes a higher position and commits first.
+    const high = await ctx.store.append([deposit('ooo-b', 5)]);
+    expect(high.lastPosition).toBeGreaterThan(low.lastPosition);
+
+    // A transfer handler reads A and B now: it sees the higher position, not the lower one.
+    const seen = await ctx.store.read(query);
+    expect(seen.events.map((e) => e.position)).toEqual([high.lastPosition]);
+    await t1.commit().execute();
+
+    // A position check ("nothing after the highest position I saw") would pass here; ours must not.
+    await expect(
+      ctx.store.append([{ type: 'MoneyTransferred', data: { from: 'ooo-a', to: 'ooo-b', amount: 50 }, tags: ['account:ooo-a', 'account:ooo-b'] }], {
+        condition: { query, after: seen.head },
+      }),
+    ).rejects.toBeInstanceOf(AppendConditionError);
+  });
+
+  it('refuses it too when the append starts while the lower position is still in flight', async () => {
+    const query = accountQuery('ooo-c', 'ooo-d');
+    const t1 = await db.startTransaction().execute();
+    await ctx.store.with(t1).append([withdrawal('ooo-c', 70)]);
+    await ctx.store.append([deposit('ooo-d', 5)]);
+    const seen = await ctx.store.read(query);
+    expect(seen.events).toHaveLength(1);
+
+    const transfer = ctx.store.append(
+      [{ type: 'MoneyTransferred', data: { from: 'ooo-c', to: 'ooo-d', amount: 50 }, tags: ['account:ooo-c', 'account:ooo-d'] }],
+      { condition: { query, after: seen.head } },
+    );
+    const outcome = transfer.then(() => 'appended', (e: unknown) => e);
+    expect(await settledWithin(transfer, 300)).toBe('pending'); // waits for T1's lock on account:ooo-c
+    await t1.commit().execute();
+    expect(await outcome).toBeInstanceOf(AppendConditionError);
+  });
+
+  it('accepts the append when everything matching was visible to the read', async () => {
+    const query = accountQuery('ooo-e');
+    await ctx.store.append([deposit('ooo-e', 100)]);
+    await ctx.store.append([deposit('unrelated', 1)]);
+    const seen = await ctx.store.read(query);
+    // Events on other keys appended after the read do not fail it.
+    await ctx.store.append([deposit('unrelated', 2)]);
+    const result = await ctx.store.append([withdrawal('ooo-e', 60)], { condition: { query, after: seen.head } });
+    expect(result.duplicate).toBe(false);
+  });
+
+  it('sees its own transaction: read and conditional append inside one transaction', async () => {
+    const query = accountQuery('own');
+    await db.transaction().execute(async (trx) => {
+      const session = ctx.store.with(trx);
+      await session.append([deposit('own', 10)]);
+      const seen = await session.read(query);
+      expect(seen.events).toHaveLength(1);
+      await session.append([withdrawal('own', 10)], { condition: { query, after: seen.head } });
+    });
+    expect((await ctx.store.read(query)).events).toHaveLength(2);
+  });
+
+  it('refuses a conditional append in a REPEATABLE READ transaction, where the check could not see newer commits', async () => {
+    const query = accountQuery('rr');
+    await expect(
+      db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+        const seen = await ctx.store.with(trx).read(query);
+        await ctx.store.with(trx).append([deposit('rr')], { condition: { query, after: seen.head } });
+      }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED_ISOLATION' });
+    expect((await ctx.store.read(query)).events).toHaveLength(0);
+  });
+});
