@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AppendConditionError, type EventStore, type Query } from '../src/index.js';
-import { setupStore, type TestEvent } from './helpers.js';
+import { closeAll, setupStore, type TestEvent } from './helpers.js';
 
 const deposit = (accountId: string, amount = 10) =>
   ({ type: 'MoneyDeposited', data: { accountId, amount }, tags: [`account:${accountId}`] }) as const;
@@ -30,7 +30,8 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<'settl
 
 describe('race-free conditional append', () => {
   it('50 clients on separate connections, same condition: exactly one wins, 100 rounds', async () => {
-    const clients: EventStore<TestEvent>[] = Array.from({ length: 50 }, () => ctx.newStore({ maxConnections: 1 }));
+    const clients: EventStore<TestEvent>[] = ctx.clients(50);
+    onTestFinished(() => closeAll(clients));
     // Warm every pool so each client really holds its own connection during the race.
     await Promise.all(clients.map((c) => c.read([{ tags: ['warm-up'] }])));
     const { rows: conns } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()`.execute(db);
@@ -53,7 +54,8 @@ describe('race-free conditional append', () => {
   });
 
   it('a condition without a read (uniqueness): 50 concurrent openers of one name, one account', async () => {
-    const clients = Array.from({ length: 50 }, () => ctx.newStore({ maxConnections: 1 }));
+    const clients = ctx.clients(50);
+    onTestFinished(() => closeAll(clients));
     for (let round = 0; round < 20; round++) {
       const customerName = `Ada ${round}`;
       const query: Query<TestEvent> = [{ types: ['AccountOpened'], data: { customerName } }];
@@ -77,7 +79,8 @@ describe('race-free conditional append', () => {
       // A conditional append on account "held", inside a transaction we keep open: it holds its locks.
       await ctx.store.with(trx).append([deposit('held')], { condition: { query, after: head } });
 
-      const others = Array.from({ length: 8 }, () => ctx.newStore({ maxConnections: 1 }));
+      const others = ctx.clients(8);
+      onTestFinished(() => closeAll(others));
       const disjoint = Promise.all(
         others.map(async (client, i) => {
           const q = accountQuery(`free-${i}`);

@@ -10,11 +10,16 @@ export type TestEvent =
   | { type: 'MoneyWithdrawn'; data: { accountId: string; amount: number } }
   | { type: 'MoneyTransferred'; data: { from: string; to: string; amount: number } };
 
-/** A fresh migrated database for this test file, a store on it, and cleanup after the file. */
+/**
+ * A fresh migrated database for this test file, a store on it, and cleanup after the file.
+ * `clients(n)` opens n stores of one connection each for a race; close them with `closeAll` when the test ends,
+ * so a file never holds more connections than one test needs (the machine's server allows 100).
+ */
 export async function setupStore(options: { maxConnections?: number } = {}): Promise<{
   database: TestDatabase;
   store: EventStore<TestEvent>;
   newStore: (opts?: { maxConnections?: number }) => EventStore<TestEvent>;
+  clients: (n: number) => EventStore<TestEvent>[];
 }> {
   const database = await createTestDatabase();
   const opened: EventStore<TestEvent>[] = [];
@@ -23,12 +28,13 @@ export async function setupStore(options: { maxConnections?: number } = {}): Pro
     opened.push(store);
     return store;
   };
+  const clients = (n: number) => Array.from({ length: n }, () => newStore({ maxConnections: 1 }));
   const store = newStore(options);
   afterAll(async () => {
     await Promise.all(opened.map((s) => s.close()));
     await database.drop();
   });
-  return { database, store, newStore };
+  return { database, store, newStore, clients };
 }
 
 /** A raw `pg` client on the test database, closed after the file. */
@@ -37,4 +43,9 @@ export async function rawClient(url: string): Promise<pg.Client> {
   await client.connect();
   afterAll(() => client.end());
   return client;
+}
+
+/** Closes the given stores (their pools). */
+export async function closeAll(stores: readonly EventStore<TestEvent>[]): Promise<void> {
+  await Promise.all(stores.map((s) => s.close()));
 }

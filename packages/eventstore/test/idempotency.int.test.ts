@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { EventIdConflictError } from '../src/index.js';
-import { setupStore } from './helpers.js';
+import { closeAll, setupStore } from './helpers.js';
 
 let ctx: Awaited<ReturnType<typeof setupStore>>;
 beforeAll(async () => {
@@ -54,7 +54,8 @@ describe('idempotent retry with caller-chosen ids', () => {
   });
 
   it('ten clients retrying the same batch at once store it once', async () => {
-    const clients = Array.from({ length: 10 }, () => ctx.newStore({ maxConnections: 1 }));
+    const clients = ctx.clients(10);
+    onTestFinished(() => closeAll(clients));
     const batch = [deposit(randomUUID(), 'i5', 1), deposit(randomUUID(), 'i5', 2)];
     const results = await Promise.all(clients.map((c) => c.append(batch)));
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
