@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -63,6 +63,16 @@ interface CommonOptions {
 }
 
 /** Options of {@link createEventStore}: a connection string (the store owns its pool) or a Kysely instance (the caller owns it). */
+/**
+ * Any Kysely instance or transaction, whatever its database type: Kysely is invariant in that type, so the
+ * store asks only for the shape it uses and works on its own tables through it.
+ */
+export interface KyselyInstance {
+  withSchema(schema: string): unknown;
+  connection(): unknown;
+  startTransaction(): unknown;
+}
+
 export type EventStoreOptions = CommonOptions &
   (
     | {
@@ -71,7 +81,7 @@ export type EventStoreOptions = CommonOptions &
         readonly maxConnections?: number;
         readonly db?: never;
       }
-    | { readonly db: Kysely<never> | Kysely<object>; readonly connectionString?: never }
+    | { readonly db: KyselyInstance; readonly connectionString?: never }
   );
 
 /** Reads and appends bound to one connection or transaction. */
@@ -110,7 +120,7 @@ export interface EventStore<E extends EventShape> extends EventStoreSession<E> {
   /** Creates or updates the schema (tables, indexes, triggers, functions). Idempotent; safe to run concurrently. */
   migrate(): Promise<void>;
   /** The same operations inside the caller's Kysely transaction (or on its connection). */
-  with(trx: Kysely<never> | Kysely<object> | Transaction<object>): EventStoreSession<E>;
+  with(trx: KyselyInstance): EventStoreSession<E>;
   /** Waits for pending notifications and closes the pool if the store created it. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 export { createEventStore } from './create-event-store.js';
-export type { EventStore, EventStoreOptions, EventStoreSession, NotifyMode } from './create-event-store.js';
+export type { EventStore, EventStoreOptions, EventStoreSession, KyselyInstance, NotifyMode } from './create-event-store.js';
 export {
   AppendConditionError,
   ConfigurationError,
