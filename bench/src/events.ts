@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
 /** The payload every contender writes. */
-export interface DepositData {
+export type DepositData = {
   readonly accountId: string;
   readonly amount: number;
   readonly depositId: string;
-}
+};
 
 /** The event every contender writes (raw, Tally and Emmett alike). */
 export interface BenchEvent {

@@ -81,6 +81,7 @@ export async function runGroup(
   contenders: readonly Contender[],
   plan: RoundPlan,
   log: (line: string) => void,
+  beforeRound?: () => Promise<void>,
 ): Promise<GroupResult> {
   log(`\n## ${title}`);
   const state = contenders.map((c) => ({ contender: c, rates: [] as number[], conflictRates: [] as number[], error: undefined as string | undefined }));
@@ -93,6 +94,7 @@ export async function runGroup(
     }
   }
   for (let r = 0; r < plan.rounds; r++) {
+    await beforeRound?.();
     const parts: string[] = [];
     for (const s of state) {
       if (s.error !== undefined) continue;

@@ -158,6 +158,9 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
   } else if (typeof options.connectionString === 'string' && options.connectionString !== '') {
     const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
     pool.on('error', () => {}); // an idle client lost its server: the pool replaces it on next use
+    // A checked-out client has no pool listener: a server shutdown (57P01) arriving between a query's end and
+    // the client's release would otherwise be an uncaught exception. Queries still reject; the pool drops the client.
+    pool.on('connect', (client) => client.on('error', () => {}));
     ownDb = new Kysely<EventStoreTables>({ dialect: new PostgresDialect({ pool }) });
     rootDb = ownDb;
   } else {

@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { EventShape } from '@tally/eventstore';
+import { ConfigurationError } from '../errors.js';
+import type { AnyProjection } from '../types.js';
+
+/** The default export of a `tally-projector --config` module. */
+export interface ProjectorConfig<E extends EventShape = EventShape> {
+  readonly projections: readonly AnyProjection<E>[];
+  /** @defaultValue process.env.DATABASE_URL */
+  readonly connectionString?: string;
+  /** Schema of the event store. @defaultValue 'tally' */
+  readonly schema?: string;
+  /** Events per batch. @defaultValue 500 */
+  readonly batchSize?: number;
+  /** @defaultValue 1000 */
+  readonly pollIntervalMs?: number;
+  /** @defaultValue 5 */
+  readonly maxAttempts?: number;
+}
+
+/** Loads and checks a config module (a `.js` file, or `.ts` when Node runs with a TypeScript loader such as tsx). */
+export async function loadConfig(path: string): Promise<ProjectorConfig & { connectionString: string }> {
+  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  const config = module.default as ProjectorConfig | undefined;
+  if (!config || typeof config !== 'object' || !Array.isArray(config.projections)) {
+    throw new ConfigurationError(`${path}: the default export must be { projections: [...], connectionString? }`);
+  }
+  const connectionString = config.connectionString ?? process.env.DATABASE_URL;
+  if (!connectionString) throw new ConfigurationError(`${path}: no connectionString in the config and DATABASE_URL is not set`);
+  return { ...config, connectionString };
+}

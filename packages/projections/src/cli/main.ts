@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { createEventStore, type EventShape } from '@tally/eventstore';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { createProjector, type Projector } from '../create-projector.js';
+import { coerceError } from '../errors.js';
+import { loadConfig } from './config.js';
+import { startMetricsServer } from './metrics-server.js';
+
+const logger = pino({ name: 'tally-projector' });
+
+const integer = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+};
+
+async function open(configPath: string, workerId?: string): Promise<{ projector: Projector; close: () => Promise<void> }> {
+  const config = await loadConfig(configPath);
+  const store = createEventStore<EventShape>({ connectionString: config.connectionString, ...(config.schema ? { schema: config.schema } : {}) });
+  const projector = createProjector({
+    store,
+    projections: config.projections,
+    connectionString: config.connectionString,
+    logger,
+    ...(workerId ? { workerId } : {}),
+    ...(config.batchSize ? { batchSize: config.batchSize } : {}),
+    ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),
+    ...(config.maxAttempts ? { maxAttempts: config.maxAttempts } : {}),
+  });
+  return {
+    projector,
+    close: async () => {
+      await projector.stop();
+      await store.close();
+    },
+  };
+}
+
+const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+
+const program = new Command('tally-projector').description('Runs Tally projections');
+
+program
+  .command('start')
+  .description('run projections until SIGTERM/SIGINT (several workers share them)')
+  .requiredOption('--config <module>', 'module whose default export is { projections, connectionString? }')
+  .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port', integer)
+  .option('--worker-id <id>', 'worker id shown in status and logs')
+  .option('--shutdown-timeout <ms>', 'longest wait for the batches in flight on shutdown', integer, 15_000)
+  .action(async (options: { config: string; metricsPort?: number; workerId?: string; shutdownTimeout: number }) => {
+    const { projector, close } = await open(options.config, options.workerId);
+    let stopping = false;
+    const server = options.metricsPort === undefined ? undefined : await startMetricsServer(projector, options.metricsPort, () => !stopping);
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: committing batches in flight');
+      const timer = setTimeout(() => {
+        logger.error({ timeoutMs: options.shutdownTimeout }, 'shutdown timed out');
+        process.exit(1);
+      }, options.shutdownTimeout);
+      void close()
+        .then(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())))
+        .then(() => {
+          clearTimeout(timer);
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: coerceError(error) }, 'shutdown failed');
+          process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    await projector.start();
+    logger.info({ workerId: projector.workerId, metricsPort: options.metricsPort }, 'ready');
+  });
+
+program
+  .command('status')
+  .description('print every projection: state, checkpoint, lag, last error, owner')
+  .requiredOption('--config <module>', 'config module')
+  .action(async (options: { config: string }) => {
+    const { projector, close } = await open(options.config);
+    try {
+      process.stdout.write(`${json(await projector.status())}\n`);
+    } finally {
+      await close();
+    }
+  });
+
+program
+  .command('rebuild <name>')
+  .description('reset a projection (read tables + checkpoint); the worker that holds it replays it')
+  .requiredOption('--config <module>', 'config module')
+  .action(async (name: string, options: { config: string }) => {
+    const { projector, close } = await open(options.config);
+    try {
+      await projector.rebuild(name);
+      logger.info({ projection: name }, 'reset committed; replay follows in the worker');
+    } finally {
+      await close();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  logger.error({ err: coerceError(error) }, 'tally-projector failed');
+  process.exitCode = 1;
+});

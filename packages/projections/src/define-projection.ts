@@ -1,0 +1,33 @@
+import type { EventShape, EventType } from '@tally/eventstore';
+import { ConfigurationError } from './errors.js';
+import type { Projection, ProjectionDefinition } from './types.js';
+
+const namePattern = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/**
+ * Defines a projection. Pass the listed event types as the third type argument to narrow `handle`'s events
+ * (TypeScript cannot infer it once `E` and `DB` are given explicitly).
+ * @example
+ * const balances = defineProjection<BankEvent, ReadDb, 'AccountOpened' | 'MoneyDeposited'>({
+ *   name: 'account-balances', version: 1, query: [{ types: ['AccountOpened', 'MoneyDeposited'] }],
+ *   setup: async (db) => { await sql`CREATE TABLE IF NOT EXISTS balances (…)`.execute(db); },
+ *   reset: async (trx) => { await trx.deleteFrom('balances').execute(); },
+ *   handle: async (events, trx) => { for (const e of events) { … } },
+ * });
+ * @throws {ConfigurationError} on an invalid name or version
+ */
+export function defineProjection<E extends EventShape, DB, T extends EventType<E> = EventType<E>>(
+  definition: ProjectionDefinition<E, DB, T>,
+): Projection<E, DB> {
+  if (typeof definition.name !== 'string' || !namePattern.test(definition.name)) {
+    throw new ConfigurationError(`projection name must match ${namePattern.source}, got "${String(definition.name)}"`);
+  }
+  if (!Number.isSafeInteger(definition.version) || definition.version < 1) {
+    throw new ConfigurationError(`projection "${definition.name}": version must be a positive integer`);
+  }
+  if (!Array.isArray(definition.query)) {
+    throw new ConfigurationError(`projection "${definition.name}": query must be an array of query items`);
+  }
+  // The handler only ever receives events matching the query, i.e. of the types T: widening is sound.
+  return definition as unknown as Projection<E, DB>;
+}

@@ -1,0 +1,18 @@
+export { appendInline, applyInline } from './apply-inline.js';
+export { defineProjection } from './define-projection.js';
+export { matchesQuery } from './match-query.js';
+export { createProjector } from './create-projector.js';
+export type { Projector, ProjectorOptions } from './create-projector.js';
+export {
+  CheckpointMovedError,
+  ConfigurationError,
+  ProjectionError,
+  ProjectionHandlerError,
+  ProjectorStoppedError,
+  UnknownProjectionError,
+} from './errors.js';
+export { silentLogger } from './logger.js';
+export type { ProjectorLogger } from './logger.js';
+export { migrateProjector } from './schema/migrate.js';
+export type { WakeupSource } from './worker-connection.js';
+export type { AnyProjection, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';

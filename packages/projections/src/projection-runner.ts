@@ -1,0 +1,216 @@
+import type { EventShape, EventStore, SettledCheckpoint } from '@tally/eventstore';
+import type { Kysely, Transaction } from 'kysely';
+import { backoffDelay } from './backoff.js';
+import { CheckpointMovedError, coerceError, ProjectionHandlerError } from './errors.js';
+import type { ProjectorLogger } from './logger.js';
+import { rebuildProjection } from './rebuild-projection.js';
+import type { ProjectorTables } from './schema/tables.js';
+import { advanceCheckpoint, loadCheckpoints, lockCheckpointAt, markFailed, setOwner } from './sql/checkpoints.js';
+import type { Projection, ProjectionState } from './types.js';
+
+/** Settings a runner shares with its projector. */
+export interface RunnerContext<E extends EventShape> {
+  readonly store: EventStore<E>;
+  readonly db: Kysely<ProjectorTables>;
+  readonly schema: string;
+  readonly workerId: string;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly maxAttempts: number;
+  readonly retryDelayMs: number;
+  readonly logger: ProjectorLogger;
+}
+
+type HandlerEvents<E extends EventShape> = Parameters<Projection<E, unknown>['handle']>[0];
+
+type BatchOutcome = 'more' | 'caught-up' | 'moved';
+
+/**
+ * Runs one projection that this worker holds the lock of: batch after batch, each in one transaction with
+ * its check-and-set checkpoint update, until stopped, failed, or the projection turns out not runnable here.
+ */
+export class ProjectionRunner<E extends EventShape> {
+  state: ProjectionState = 'idle';
+  checkpoint: SettledCheckpoint = { transactionId: 0n, position: 0n };
+  lastError: string | null = null;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private pendingWake = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly projection: Projection<E, unknown>,
+    private readonly ctx: RunnerContext<E>,
+    /** Called when the runner ends on its own (failed, or not runnable): the projector releases the lock. */
+    private readonly onExit: (runner: ProjectionRunner<E>) => void,
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run().catch((error: unknown) => {
+      this.ctx.logger.error({ projection: this.projection.name, err: coerceError(error) }, 'projection runner crashed');
+    }).finally(() => {
+      if (!this.stopping) this.onExit(this);
+    });
+  }
+
+  /** Hint: new events may be there. */
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops after the batch in flight commits (or rolls back). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { name } = this.projection;
+    const prepared = await this.retrying(() => this.prepare());
+    if (!prepared) return;
+    let handlerAttempts = 0;
+    let otherAttempts = 0;
+    while (!this.stopping) {
+      let outcome: BatchOutcome;
+      try {
+        outcome = await this.batch();
+        handlerAttempts = 0;
+        otherAttempts = 0;
+      } catch (error) {
+        if (error instanceof ProjectionHandlerError) {
+          handlerAttempts += 1;
+          this.lastError = error.message;
+          this.ctx.logger.warn({ projection: name, attempt: handlerAttempts, err: error }, 'projection handler failed');
+          if (handlerAttempts >= this.ctx.maxAttempts) {
+            await this.fail(error);
+            return;
+          }
+          await this.sleep(backoffDelay(handlerAttempts, this.ctx.retryDelayMs, 30_000), false);
+        } else {
+          otherAttempts += 1;
+          this.ctx.logger.warn({ projection: name, attempt: otherAttempts, err: coerceError(error) }, 'projection batch failed; retrying');
+          await this.sleep(backoffDelay(otherAttempts, this.ctx.retryDelayMs, 10_000));
+        }
+        continue;
+      }
+      if (outcome === 'moved') {
+        if (!(await this.retrying(() => this.prepare()))) return;
+      } else if (outcome === 'caught-up') {
+        await this.sleep(this.ctx.pollIntervalMs);
+      }
+    }
+  }
+
+  /**
+   * Loads the checkpoint; rebuilds first if the stored version is older than the definition. Returns false if
+   * the projection must not run here (failed, or stored by a newer version of the code).
+   */
+  private async prepare(): Promise<boolean> {
+    const { name, version } = this.projection;
+    const db = this.ctx.db.withSchema(this.ctx.schema);
+    let [row] = await loadCheckpoints(db, [name]);
+    if (!row) return false;
+    if (row.version > version) {
+      this.ctx.logger.warn({ projection: name, stored: row.version, defined: version }, 'stored version is newer than this worker: not running it');
+      return false;
+    }
+    if (row.status === 'failed' && row.version === version) {
+      this.state = 'failed';
+      this.lastError = row.lastError;
+      return false;
+    }
+    if (row.version < version) {
+      this.ctx.logger.info({ projection: name, from: row.version, to: version }, 'version changed: rebuilding');
+      await rebuildProjection(this.ctx.db, this.ctx.schema, this.projection, this.ctx.workerId);
+      [row] = await loadCheckpoints(db, [name]);
+      if (!row) return false;
+    }
+    const status: ProjectionState = row.status === 'rebuilding' ? 'rebuilding' : 'running';
+    await setOwner(db, name, this.ctx.workerId, status);
+    this.state = status;
+    this.checkpoint = row.checkpoint;
+    this.lastError = row.lastError;
+    return true;
+  }
+
+  /** One batch: lock the checkpoint row at `from`, read settled events, handle, move the checkpoint, commit. */
+  private async batch(): Promise<BatchOutcome> {
+    const { name } = this.projection;
+    const from = this.checkpoint;
+    const result = await this.ctx.db.transaction().execute(async (trx) => {
+      const scoped = trx.withSchema(this.ctx.schema);
+      if (!(await lockCheckpointAt(scoped, name, from))) return 'moved' as const;
+      const { events, checkpoint } = await this.ctx.store
+        .with(trx as unknown as Transaction<object>)
+        .readSettled(this.projection.query, { after: from, limit: this.ctx.batchSize });
+      const full = events.length === this.ctx.batchSize;
+      const sameAsBefore = checkpoint.transactionId === from.transactionId && checkpoint.position === from.position;
+      if (events.length === 0 && sameAsBefore) return { full, checkpoint: from, changed: false };
+      if (events.length > 0) {
+        try {
+          await this.projection.handle(events as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>);
+        } catch (error) {
+          throw new ProjectionHandlerError(name, events[0]!.position, error);
+        }
+      }
+      const status: ProjectionState = this.state === 'rebuilding' && full ? 'rebuilding' : 'running';
+      if (!(await advanceCheckpoint(scoped, name, from, checkpoint, status, this.ctx.workerId))) {
+        throw new CheckpointMovedError(name);
+      }
+      return { full, checkpoint, changed: true, status };
+    }).catch((error: unknown) => {
+      if (error instanceof CheckpointMovedError) return 'moved' as const;
+      throw error;
+    });
+    if (result === 'moved') return 'moved';
+    this.checkpoint = result.checkpoint;
+    if (result.changed && result.status) this.state = result.status;
+    if (this.lastError !== null && result.changed) this.lastError = null;
+    return result.full ? 'more' : 'caught-up';
+  }
+
+  private async fail(error: ProjectionHandlerError): Promise<void> {
+    const db = this.ctx.db.withSchema(this.ctx.schema);
+    this.ctx.logger.error({ projection: this.projection.name, position: error.position.toString(), err: error }, 'projection stopped: handler kept failing');
+    await this.retrying(() => markFailed(db, this.projection.name, this.checkpoint, error.message, error.position, this.ctx.workerId));
+    this.state = 'failed';
+    this.lastError = error.message;
+  }
+
+  /** Runs `work` until it succeeds or the runner stops (then undefined). */
+  private async retrying<T>(work: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        this.ctx.logger.warn({ projection: this.projection.name, err: coerceError(error) }, 'projector database call failed; retrying');
+        await this.sleep(backoffDelay(attempt, this.ctx.retryDelayMs, 10_000));
+      }
+    }
+    return undefined;
+  }
+
+  /** Waits `ms`, or less if woken up or stopped. */
+  private sleep(ms: number, wakeable = true): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (wakeable && this.pendingWake) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        if (wakeable) this.pendingWake = false;
+        else if (!this.stopping) return;
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { EventShape } from '@tally/eventstore';
+import type { ProjectorTables } from './schema/tables.js';
+import { resetCheckpoint } from './sql/checkpoints.js';
+import type { Projection } from './types.js';
+
+const retryableCodes = new Set(['40P01', '40001']);
+
+/**
+ * Resets a projection in one transaction: locks its checkpoint row (waiting for a batch in flight to commit),
+ * empties its read tables, and moves the checkpoint back to the start with the definition's version. A batch
+ * started from the old checkpoint then finds it moved and rolls back. Retries on deadlock.
+ */
+export async function rebuildProjection<E extends EventShape, DB>(
+  db: Kysely<ProjectorTables>,
+  schema: string,
+  projection: Projection<E, DB>,
+  owner: string | null,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .withSchema(schema)
+          .selectFrom('projection_checkpoints')
+          .select('name')
+          .where('name', '=', projection.name)
+          .forUpdate()
+          .execute();
+        await projection.reset(trx as unknown as Transaction<DB>);
+        await resetCheckpoint(trx.withSchema(schema), projection.name, projection.version, 'rebuilding', owner);
+      });
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= 5 || typeof code !== 'string' || !retryableCodes.has(code)) throw error;
+    }
+  }
+}

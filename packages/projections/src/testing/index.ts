@@ -1,0 +1,2 @@
+export { projectionSpec } from './projection-spec.js';
+export type { ProjectionSpec, ProjectionSpecOptions } from './projection-spec.js';

@@ -1,0 +1,76 @@
+import type { EventShape, EventType, QueryItem, SettledCheckpoint, StoredEvent } from '@tally/eventstore';
+import type { Kysely, Transaction } from 'kysely';
+
+/**
+ * A projection: keeps read tables up to date from the events its `query` matches. `handle` runs inside the
+ * batch transaction, and the projector saves the checkpoint in that same transaction.
+ */
+export interface ProjectionDefinition<E extends EventShape, DB, T extends EventType<E> = EventType<E>> {
+  /** Unique name; the checkpoint row and the worker lock are keyed by it. */
+  readonly name: string;
+  /** Bump it when `handle` or the read tables change: the projector then resets and replays the projection. */
+  readonly version: number;
+  /** The events the projection reads (items OR'ed). Listing `types` narrows the events `handle` receives. */
+  readonly query: readonly QueryItem<E, T>[];
+  /** Creates the read tables. Must be idempotent (`CREATE TABLE IF NOT EXISTS`): it runs at every start. */
+  setup(db: Kysely<DB>): Promise<void>;
+  /** Empties the read tables, inside the rebuild transaction that also resets the checkpoint. */
+  reset(trx: Transaction<DB>): Promise<void>;
+  /** Applies a batch of events (in `(transactionId, position)` order) to the read tables, inside `trx`. */
+  handle(events: StoredEvent<Extract<E, { type: T }>>[], trx: Transaction<DB>): Promise<void>;
+  /**
+   * Run only inline (see {@link applyInline}), inside the append transactions: the projector worker never
+   * runs it (running it in both places would apply events twice). @defaultValue false
+   */
+  readonly inline?: boolean;
+}
+
+declare const projectionBrand: unique symbol;
+
+/** A projection made by `defineProjection` (the event type parameter widened to the store's union). */
+export type Projection<E extends EventShape, DB> = ProjectionDefinition<E, DB, EventType<E>> & { readonly [projectionBrand]: true };
+
+/** Any projection over the events `E`, whatever its read tables: what a projector accepts. */
+export interface AnyProjection<E extends EventShape> {
+  readonly name: string;
+  readonly version: number;
+  readonly query: readonly QueryItem<E>[];
+  readonly inline?: boolean;
+  readonly [projectionBrand]: true;
+}
+
+/** Where a projection is. */
+export type ProjectionState =
+  /** Defined, but no worker holds it (or this process has not looked yet). */
+  | 'idle'
+  /** Replaying from the start after a version change or `rebuild`. */
+  | 'rebuilding'
+  /** Owned by a worker and following new events. */
+  | 'running'
+  /** Stopped after its handler failed `maxAttempts` times; `rebuild` (or a version bump) restarts it. */
+  | 'failed'
+  /** Run inline by the application, never by a worker. */
+  | 'inline';
+
+/** One projection as `status()` reports it. */
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly version: number;
+  /** Version stored with the checkpoint (differs from `version` until the rebuild starts). */
+  readonly storedVersion: number | null;
+  readonly state: ProjectionState;
+  readonly checkpoint: SettledCheckpoint;
+  /** Highest position in the store. */
+  readonly head: bigint;
+  /** Matching settled events not yet applied (counted up to `lagCountLimit`, then capped). */
+  readonly lagEvents: number;
+  /** Age in seconds of the oldest matching event not yet applied (0 when caught up). */
+  readonly lagSeconds: number;
+  readonly lastError: string | null;
+  /** Position of the event batch that failed (first event of it), when `state` is `failed`. */
+  readonly failedPosition: bigint | null;
+  /** Worker id of the process running it, as last written by that worker. */
+  readonly owner: string | null;
+  /** True when this process runs it now. */
+  readonly ownedHere: boolean;
+}

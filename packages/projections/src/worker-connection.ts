@@ -1,0 +1,115 @@
+import pg from 'pg';
+
+/** Wakes projection runners up when new events may be there. NOTIFY is only a hint: runners also poll. */
+export interface WakeupSource {
+  /** Calls `listener` on each hint; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+/**
+ * The worker's dedicated session: holds the session advisory locks that make it the one runner of its
+ * projections (the server releases them when the session ends, e.g. when the process is killed), LISTENs on
+ * the store's channel, and is counted as a live worker through its `application_name`.
+ */
+export class WorkerConnection implements WakeupSource {
+  private client: pg.Client | undefined;
+  private readonly listeners = new Set<() => void>();
+  private lostHandler: (() => void) | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly schema: string,
+    private readonly channel: string,
+    readonly workerId: string,
+  ) {}
+
+  /** Prefix of the `application_name` of every worker on this schema. */
+  get applicationPrefix(): string {
+    return `tally-projector:${this.schema}:`;
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Called once when the session is lost (every lock is then gone). */
+  onLost(handler: () => void): void {
+    this.lostHandler = handler;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async connect(): Promise<void> {
+    if (this.client) return;
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: `${this.applicationPrefix}${this.workerId}`.slice(0, 63),
+      keepAlive: true,
+    });
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      if (this.client === client) this.client = undefined;
+      client.end().catch(() => {});
+      this.lostHandler?.();
+    };
+    client.on('error', onLost);
+    client.on('end', onLost);
+    client.on('notification', () => {
+      for (const listener of this.listeners) listener();
+    });
+    await client.connect();
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    this.client = client;
+  }
+
+  /** Tries to take the projection's session lock (non-blocking). */
+  async tryLock(name: string): Promise<boolean> {
+    const { rows } = await this.required().query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked',
+      [`tally-projection:${this.schema}`, name],
+    );
+    return rows[0]?.locked === true;
+  }
+
+  async unlock(name: string): Promise<void> {
+    await this.required().query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [`tally-projection:${this.schema}`, name]);
+  }
+
+  /** Number of live workers on this database and schema (sessions with the worker `application_name`). */
+  async liveWorkers(): Promise<number> {
+    const prefix = this.applicationPrefix;
+    const { rows } = await this.required().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND left(application_name, length($1)) = $1`,
+      [prefix],
+    );
+    return Math.max(1, rows[0]?.n ?? 1);
+  }
+
+  /** Closes the session: every lock it held is released. */
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners('end');
+      client.removeAllListeners('error');
+      client.on('error', () => {});
+      await client.end().catch(() => {});
+    }
+  }
+
+  private required(): pg.Client {
+    if (!this.client) throw new Error('worker connection is not open');
+    return this.client;
+  }
+}

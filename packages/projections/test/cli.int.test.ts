@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@tally/test-harness';
+import { afterAll, describe, expect, it } from 'vitest';
+import { balanceLines, foldBalances, plain, readBalances, type BankEvent } from './fixtures/bank.js';
+import { eventually, setupDatabase } from './helpers.js';
+
+const { database, store, db } = await setupDatabase();
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const children: ReturnType<typeof spawn>[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function cli(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--config', 'test/fixtures/cli-config.ts'], {
+    cwd: packageDir,
+    env: { ...process.env, DATABASE_URL: database.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => stdout, exited };
+}
+
+describe('tally-projector CLI', () => {
+  it('start runs the config, serves /metrics and /health, status and rebuild work, SIGTERM exits 0', async () => {
+    const port = await freePort();
+    const worker = cli(['start', '--metrics-port', String(port), '--worker-id', 'cli-1']);
+    expect(await eventually(async () => worker.output().includes('"msg":"ready"'), 20_000)).toBe(true);
+
+    const events: BankEvent[] = Array.from({ length: 60 }, (_, i) => ({ type: 'MoneyDeposited', data: { accountId: `c${i % 3}`, amount: i } }));
+    await store.append(events);
+    const expected = balanceLines(foldBalances(events));
+    expect(await eventually(async () => balanceLines(await readBalances(db, 'cli_balances')).join() === expected.join(), 15_000)).toBe(true);
+
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('tally_projection_lag_events{projection="cli-balances"} 0');
+    expect(metrics).toContain('tally_projection_owned{projection="cli-balances"} 1');
+
+    const status = cli(['status']);
+    expect(await status.exited).toBe(0);
+    const parsed = JSON.parse(status.output().slice(status.output().indexOf('['))) as { name: string; owner: string; state: string }[];
+    expect(parsed[0]).toMatchObject({ name: 'cli-balances', owner: 'cli-1', state: 'running' });
+
+    const rebuild = cli(['rebuild', 'cli-balances']);
+    expect(await rebuild.exited).toBe(0);
+    const { events: all } = await store.read();
+    expect(await eventually(async () => balanceLines(await readBalances(db, 'cli_balances')).join() === balanceLines(foldBalances(plain(all))).join(), 15_000)).toBe(true);
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toContain('"msg":"stopped"');
+  });
+});

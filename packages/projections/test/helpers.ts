@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createEventStore, type EventStore } from '@tally/eventstore';
+import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import type { BankEvent } from './fixtures/bank.js';
+
+/** A fresh database for the test file, a store and a Kysely on it; all closed after the file. */
+export async function setupDatabase(): Promise<{ database: TestDatabase; store: EventStore<BankEvent>; db: Kysely<unknown>; pool: pg.Pool }> {
+  const database = await createTestDatabase();
+  const store = createEventStore<BankEvent>({ connectionString: database.url, maxConnections: 8 });
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  afterAll(async () => {
+    await store.close();
+    await db.destroy();
+    await database.drop();
+  });
+  return { database, store, db, pool };
+}
+
+const workerScript = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** A worker child process (`node --import tsx test/fixtures/worker.ts`). */
+export interface WorkerProcess {
+  readonly id: string;
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+const spawned = new Set<ChildProcess>();
+// A failing test must not leave worker processes behind.
+afterAll(() => {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+export function spawnWorker(url: string, id: string, env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
+    cwd: packageDir,
+    env: { ...process.env, ...env, DATABASE_URL: url, WORKER_ID: id },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker ${id} exited (${code}) before ready: ${stderr}`)));
+  });
+  ready.catch(() => {});
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { id, child, ready, exited };
+}
+
+/** Appends random bank events from `clients` concurrent appenders until `stop()`; returns what was appended. */
+export function appendContinuously(store: EventStore<BankEvent>, accounts: number, clients = 4, pauseMs = 40): { stop: () => Promise<number> } {
+  let running = true;
+  let appended = 0;
+  let failure: unknown;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      const batch: BankEvent[] = [];
+      const size = 1 + Math.floor(Math.random() * 5);
+      for (let i = 0; i < size; i++) {
+        const accountId = `a${Math.floor(Math.random() * accounts)}`;
+        const r = Math.random();
+        if (r < 0.1) batch.push({ type: 'Noise', data: { n: i } });
+        else if (r < 0.2) batch.push({ type: 'AccountOpened', data: { accountId } });
+        else if (r < 0.7) batch.push({ type: 'MoneyDeposited', data: { accountId, amount: 1 + Math.floor(Math.random() * 1000) } });
+        else batch.push({ type: 'MoneyWithdrawn', data: { accountId, amount: 1 + Math.floor(Math.random() * 500) } });
+      }
+      await store.append(batch);
+      appended += batch.length;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs * Math.random()));
+    }
+  }).map((loop) =>
+    loop.catch((error: unknown) => {
+      running = false;
+      failure ??= error;
+    }),
+  );
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      if (failure !== undefined) throw failure;
+      return appended;
+    },
+  };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns whether it did. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
