@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { withMarkedSections } from './doc-sections.js';
 import { createEventStore, type NotifyMode } from '@tally/eventstore';
 import { createBenchDatabase, machineInfo } from './db.js';
 import { analyzeAppendTables, checkpoint, describeTable } from './diagnostics.js';
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
     };
     log(`\n${renderText(results)}`);
     const doc = new URL('../../docs/benchmarks.md', import.meta.url);
-    await writeFile(doc, renderMarkdown(results));
+    const existing = await readFile(doc, 'utf8').catch(() => '');
+    await writeFile(doc, withMarkedSections(renderMarkdown(results), existing));
     log(`\nWrote ${doc.pathname}`);
   } finally {
     await emmett?.close().catch(() => undefined);
