@@ -25,10 +25,11 @@ CREATE TABLE ${s}.events (
   CONSTRAINT events_id_key UNIQUE (id)
 );
 CREATE INDEX events_type_position_idx ON ${s}.events (type, position);
--- fastupdate off: new entries go straight into the GIN tree instead of a pending list that every
--- lookup scans linearly until VACUUM flushes it (measured: a tag read at 1M events went from 1 ms to 16 ms).
-CREATE INDEX events_tags_idx ON ${s}.events USING gin (tags) WITH (fastupdate = off);
-CREATE INDEX events_data_idx ON ${s}.events USING gin (data jsonb_path_ops) WITH (fastupdate = off);
+-- A small GIN pending list (128 kB instead of 4 MB): inserts still batch their GIN entries, and a lookup never
+-- scans more than 128 kB of unsorted entries (with the default, a tag read at 1M events went from 1 ms to 16 ms
+-- until VACUUM; with fastupdate off, 100-event appends from one client fell to half their rate).
+CREATE INDEX events_tags_idx ON ${s}.events USING gin (tags) WITH (gin_pending_list_limit = 128);
+CREATE INDEX events_data_idx ON ${s}.events USING gin (data jsonb_path_ops) WITH (gin_pending_list_limit = 128);
 CREATE INDEX events_transaction_position_idx ON ${s}.events (transaction_id, position);
 
 CREATE FUNCTION ${s}.reject_event_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
