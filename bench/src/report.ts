@@ -2,6 +2,7 @@ import type { MachineInfo } from './db.js';
 import type { LatencyStats } from './latency.js';
 import { formatRate, type ContenderResult, type GroupResult, type RoundPlan } from './measure.js';
 import type { SeededResults } from './seeded.js';
+import { mdTable, textTable } from './tables.js';
 
 /** Group ids and contender labels the report looks up. */
 export const groupIds = {
@@ -89,16 +90,7 @@ export function targets(r: BenchResults): Target[] {
 
 const verdict = (t: Target) => (t.met === undefined ? 'not measured' : t.met ? 'met' : 'NOT met');
 
-/** A plain-text table with aligned columns. */
-function textTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
-function mdTable(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
 
 function latencyRows(r: BenchResults): string[][] {
   const { small, large, largeVacuumed } = r.latency;

@@ -29,6 +29,7 @@ import {
   type LatencyResult,
 } from './common.js';
 import type { EmmettMessage, EmmettPlan, EmmettResults } from './emmett-consumer-worker.js';
+import { mdTable, textTable } from '../tables.js';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -277,21 +278,7 @@ const latencyHead = ['subscription', 'appends/s', 'p50 ms', 'p99 ms', 'max ms', 
 const catchUpHead = ['subscription', 'events', 'seconds', 'events/s', 'all delivered'];
 const completenessHead = ['subscription', 'events written', 'appends/s', 'lost', 'duplicated', 'unknown ids', 'caught up after writers stopped'];
 
-function textTable(head: readonly string[], rows: readonly Row[]): string {
-  const all = [head, ...rows.map((r) => r.cells)];
-  const widths = head.map((_, i) => Math.max(...all.map((cells) => (cells[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(r.cells))].join('\n');
-}
 
-function markdownTable(head: readonly string[], rows: readonly Row[]): string {
-  const esc = (s: string) => s.replaceAll('|', '\\|');
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.cells.map(esc).join(' | ')} |`),
-  ].join('\n');
-}
 
 interface Target {
   readonly text: string;
@@ -364,7 +351,7 @@ function markdown(r: Results): string {
       'the delivery time is `performance.now()` in the handler. Tally subscriptions: `after: \'end\'`, batchSize 100, maxWaitMs 0. ' +
       `Events not delivered within ${latencyDrainMs / 1000} s after the last append count as not delivered.`,
     '',
-    markdownTable(latencyHead, t.latency),
+    mdTable(latencyHead, t.latency.map((r) => r.cells)),
     '',
     `### Catch-up delivery`,
     '',
@@ -373,13 +360,13 @@ function markdown(r: Results): string {
       `Emmett: ${int(emmettSeedEvents)} events seeded the same way into \`emt_messages\`, plus what its earlier scenarios appended; a fresh reactor with its defaults reads all of them. ` +
       `Fewer events for Emmett, and a ${emmettCatchUpTimeoutMs / 1000} s cap (its rate is what arrived by then): its defaults pull 100 messages and then sleep 50 ms, so it cannot exceed about 2,000 events/s and 200k would take minutes.`,
     '',
-    markdownTable(catchUpHead, t.catchUp),
+    mdTable(catchUpHead, t.catchUp.map((r) => r.cells)),
     '',
     `### Completeness, ${clients} clients appending single events flat out for ${completenessMs / 1000} s`,
     '',
     `Each client has its own connection; every event has a unique id, recorded when its append resolved. A subscription runs meanwhile; after the writers stop, the run waits until every written event was delivered (at most ${completenessWaitMs / 1000} s), then 1 s more for late duplicates.`,
     '',
-    markdownTable(completenessHead, t.completeness),
+    mdTable(completenessHead, t.completeness.map((r) => r.cells)),
     '',
     '### Notes',
     '',
@@ -484,13 +471,13 @@ async function main(): Promise<void> {
   const t = tables(results);
   log('');
   log(`Latency, single-event appends for ${latencyMs / 1000} s (tally ${latencyRate}/s, emmett ${emmettLatencyRate}/s)`);
-  log(textTable(latencyHead, t.latency));
+  log(textTable(latencyHead, t.latency.map((r) => r.cells)));
   log('');
   log('Catch-up');
-  log(textTable(catchUpHead, t.catchUp));
+  log(textTable(catchUpHead, t.catchUp.map((r) => r.cells)));
   log('');
   log(`Completeness, ${clients} clients × ${completenessMs / 1000} s`);
-  log(textTable(completenessHead, t.completeness));
+  log(textTable(completenessHead, t.completeness.map((r) => r.cells)));
   log('');
   log('Targets');
   for (const x of targets(results)) log(`  ${x.met ? 'met    ' : 'NOT met'}  ${x.text} (${x.detail})`);

@@ -11,6 +11,8 @@ import { sql, type ColumnType } from 'kysely';
 import pg from 'pg';
 import { createBenchDatabase, machineInfo, type BenchDatabase, type MachineInfo } from '../db.js';
 import { describeError, formatRate, percentile } from '../measure.js';
+import { mdTable, textTable } from '../tables.js';
+import { withClient } from '../diagnostics.js';
 
 const defaultUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.DATABASE_URL ??= defaultUrl;
@@ -107,15 +109,6 @@ const balances = defineProjection<BankEvent, ReadDb, 'MoneyDeposited' | 'MoneyWi
 
 // ---------------------------------------------------------------- helpers
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Seeds `count` deposits/withdrawals (1 in 4 a withdrawal) over `accounts` accounts, straight into tally.events. */
 async function seed(url: string, count: number): Promise<{ seconds: number; head: bigint }> {
@@ -391,15 +384,7 @@ function commandLine(): string {
   return `cd bench && ${env.join(' ')} npx tsx src/projections/main.ts`;
 }
 
-function textTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
-function mdTable(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
 
 interface Results {
   readonly command: string;
