@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventShape, EventStore } from '@tally/eventstore';
+import type { EventShape, EventStore, Query } from '@tally/eventstore';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { coerceError, ConfigurationError, UnknownProjectionError } from './errors.js';
@@ -46,8 +46,22 @@ export interface ProjectorOptions<E extends EventShape> {
    * subscription). Hints only: runners always read from their checkpoint, and poll every `pollIntervalMs`.
    */
   readonly wakeup?: WakeupSource;
+  /**
+   * An `@tally/eventstream` stream: the projector subscribes to the events its projections read (from the end)
+   * and takes each batch as a wake-up hint. The batches themselves are not applied: runners read from their own
+   * checkpoints, in their own transactions.
+   */
+  readonly stream?: WakeupStream<E>;
   /** Cap of the matching events counted for `lagEvents` in `status()`. @defaultValue 10000 */
   readonly lagCountLimit?: number;
+}
+
+/** The part of an `@tally/eventstream` stream the projector uses. `EventStream<E>` satisfies it. */
+export interface WakeupStream<E extends EventShape> {
+  subscribe(
+    options: { readonly query?: Query<E>; readonly after: 'end'; readonly batchSize: number; readonly maxWaitMs: number; readonly name: string },
+    handler: () => void,
+  ): { stop(): Promise<void> };
 }
 
 /** A projector worker. */
@@ -113,6 +127,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   };
   connection.subscribe(wakeAll);
   const unsubscribeWakeup = options.wakeup?.subscribe(wakeAll);
+  let streamSubscription: { stop(): Promise<void> } | undefined;
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let starting: Promise<void> | undefined;
@@ -211,6 +226,15 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         await connection.connect();
         if (state !== 'starting') return; // stop() was called meanwhile
         state = 'running';
+        if (options.stream) {
+          const items = [...projections.values()].map((p) => p.query);
+          // A projection with no query reads every event: then the hint subscription must too.
+          const query: Query<E> | undefined = items.some((q) => q.length === 0) ? undefined : items.flat();
+          streamSubscription = options.stream.subscribe(
+            { ...(query ? { query } : {}), after: 'end', batchSize: 1000, maxWaitMs: 0, name: `tally-projector:${workerId}` },
+            wakeAll,
+          );
+        }
         claiming = claim().catch((error: unknown) => logger.warn({ err: coerceError(error), workerId }, 'claim failed; retrying'));
         await claiming;
         scheduleClaim();
@@ -234,6 +258,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         await starting?.catch(() => {});
         clearTimeout(claimTimer);
         unsubscribeWakeup?.();
+        await streamSubscription?.stop();
         await claiming;
         await Promise.allSettled([...runners.keys()].map((name) => release(name)));
         await connection.close();
