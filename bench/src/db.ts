@@ -1,6 +1,6 @@
 import os from 'node:os';
 import pg from 'pg';
-import { acquireTestServer, uniqueDatabaseName, withDatabase, type Backend } from '@tally/test-harness';
+import { acquireTestServer, adminQuery, uniqueDatabaseName, withDatabase, type Backend } from '@tally/test-harness';
 
 export interface BenchDatabase {
   readonly backend: Backend;
@@ -10,15 +10,6 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(adminUrl: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A fresh `tally_bench_<random>` database on `DATABASE_URL`'s server, else on the test harness's server. */
 export async function createBenchDatabase(): Promise<BenchDatabase> {

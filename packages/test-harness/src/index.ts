@@ -1,6 +1,6 @@
 export { createGlobalSetup } from './global-setup.js';
 export type { GlobalSetupOptions } from './global-setup.js';
-export { createTestDatabase } from './test-database.js';
+export { adminQuery, createTestDatabase } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
 export { startEmbeddedServer, freePort } from './embedded-server.js';
 export type { EmbeddedServer } from './embedded-server.js';
