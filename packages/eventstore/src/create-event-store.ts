@@ -11,7 +11,7 @@ import {
   UnsupportedIsolationError,
 } from './errors.js';
 import { planLocks } from './lock-keys.js';
-import { toStoredEvent, type EventRow } from './map-row.js';
+import { toStoredEvent } from './map-row.js';
 import { CoalescingNotifier } from './notifier.js';
 import { migrateSchema } from './schema/migrate.js';
 import { REPEATABLE_READ_SQLSTATE, type EventStoreTables } from './schema/tables.js';
@@ -250,9 +250,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
         validatePosition(streamOptions.after, 'options.after');
         validatePositiveInteger(streamOptions.batchSize, 'options.batchSize');
         const batchSize = streamOptions.batchSize ?? 1000;
-        return streamPages<QueryResult<E, Q>>(conn, inTransaction, batchSize, streamOptions.after ?? 0n, (page, after) =>
-          readPage(page, query, after, batchSize),
-        );
+        return streamPages<QueryResult<E, Q>>(conn, inTransaction, query, batchSize, streamOptions.after ?? 0n);
       },
 
       readSettled: <const Q extends Query<E> = Query<E>>(
@@ -277,9 +275,9 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
   async function* streamPages<Ev>(
     conn: Kysely<EventStoreTables>,
     inTransaction: boolean,
+    query: Query<E> | undefined,
     batchSize: number,
     start: bigint,
-    fetch: (conn: Kysely<EventStoreTables>, after: bigint) => Promise<EventRow[]>,
   ): AsyncGenerator<Ev> {
     if (closed) throw new StoreClosedError();
     const trx = inTransaction
@@ -290,7 +288,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
     try {
       let after = start;
       for (;;) {
-        const rows = await guard(() => fetch(pageConn, after));
+        const rows = await guard(() => readPage(pageConn, query, after, batchSize));
         for (const row of rows) yield toStoredEvent(row) as Ev;
         if (rows.length < batchSize) break;
         after = BigInt(rows[rows.length - 1]!.position);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { eventColumns, type EventRow } from '../map-row.js';
 import { matchQuery, type QueryItemShape } from '../query-filter.js';
+import { withStatementValue } from './with-statement-value.js';
 import type { EventStoreTables } from '../schema/tables.js';
 import type { SettledCheckpoint } from '../types.js';
 
@@ -28,19 +29,17 @@ export async function readSettled(
   if (query && query.length > 0) inner = inner.where((eb) => matchQuery(eb, query));
   inner = inner.orderBy('events.transaction_id').orderBy('events.position').limit(limit);
 
-  const result = await sql<EventRow & { horizon: string }>`
-    SELECT s.horizon, e.*
-      FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon) s
-      LEFT JOIN LATERAL (${inner}) e ON true
-     ORDER BY e.transaction_id, e.position`.execute(db);
-  const first = result.rows[0];
-  if (!first) throw new Error('settled read returned no horizon row');
-  const rows = first.position === null ? [] : result.rows;
+  const { rows, value: horizonText } = await withStatementValue(
+    db,
+    sql<string>`pg_snapshot_xmin(pg_current_snapshot())::text`,
+    inner,
+    sql`e.transaction_id, e.position`,
+  );
   const last = rows[rows.length - 1];
   if (rows.length === limit && last) {
     return { rows, checkpoint: { transactionId: BigInt(last.transaction_id), position: BigInt(last.position) } };
   }
-  const horizon = BigInt(first.horizon);
+  const horizon = BigInt(horizonText);
   const checkpoint =
     horizon > after.transactionId ? { transactionId: horizon, position: 0n } : after;
   return { rows, checkpoint };
