@@ -1,0 +1,103 @@
+import { createEventStore, type EventMetadata, type EventStore } from '@tally/eventstore';
+import { createProjector, type Projector, type ProjectorLogger } from '@tally/projections';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { AccountNotFoundError } from './domain/errors.js';
+import type { BankEvent } from './domain/events.js';
+import type { Outcome } from './domain/run-decision.js';
+import { closeAccount } from './features/close-account/close-account.js';
+import type { AccountClosedResult, CloseAccount } from './features/close-account/types.js';
+import { deposit } from './features/deposit/deposit.js';
+import type { Deposit, DepositResult } from './features/deposit/types.js';
+import { openAccount } from './features/open-account/open-account.js';
+import type { AccountOpenedResult, OpenAccount } from './features/open-account/types.js';
+import { transfer } from './features/transfer/transfer.js';
+import type { Transfer, TransferResult } from './features/transfer/types.js';
+import { getAccount, getStatement, listAccounts, statementAsOf, type AccountView, type ListOptions, type Statement } from './features/views/queries.js';
+import type { BankReadDb } from './features/views/read-model.js';
+import { withdraw } from './features/withdraw/withdraw.js';
+import type { Withdraw, WithdrawalResult } from './features/withdraw/types.js';
+import { bankProjections } from './projections.js';
+
+export interface BankOptions {
+  readonly connectionString: string;
+  /** Connections of the event store's pool (the read models get a pool of a quarter of it). @defaultValue 10 */
+  readonly maxConnections?: number;
+}
+
+/** The bank's application layer: the slices' commands and the views, over one database. */
+export interface Bank {
+  readonly store: EventStore<BankEvent>;
+  /** The read models. */
+  readonly db: Kysely<BankReadDb>;
+  /** Creates the event tables and the read tables (idempotent). */
+  migrate(): Promise<void>;
+  openAccount(command: OpenAccount, metadata?: EventMetadata): Promise<AccountOpenedResult>;
+  deposit(command: Deposit, metadata?: EventMetadata): Promise<Outcome<DepositResult>>;
+  withdraw(command: Withdraw, metadata?: EventMetadata): Promise<Outcome<WithdrawalResult>>;
+  transfer(command: Transfer, metadata?: EventMetadata): Promise<Outcome<TransferResult>>;
+  closeAccount(command: CloseAccount, metadata?: EventMetadata): Promise<Outcome<AccountClosedResult>>;
+  /**
+   * The account from the read model; an account the projector has not reached yet is folded from its
+   * events, so a client sees the account it just opened. @throws {AccountNotFoundError}
+   */
+  getAccount(accountId: string): Promise<AccountView>;
+  listAccounts(options?: ListOptions): Promise<AccountView[]>;
+  /** From the read model, or with `asOf` from the events as they were at that moment. @throws {AccountNotFoundError} */
+  getStatement(accountId: string, asOf?: Date): Promise<Statement>;
+  /** A projector running the bank's projections in this process (the demo and the API's embedded mode use it). */
+  startProjector(options?: { readonly logger?: ProjectorLogger }): Promise<Projector>;
+  /** Stops the projector if started here, then closes the pools. */
+  close(): Promise<void>;
+}
+
+export function createBank(options: BankOptions): Bank {
+  const maxConnections = options.maxConnections ?? 10;
+  const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections });
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(2, Math.ceil(maxConnections / 4)) });
+  const db = new Kysely<BankReadDb>({ dialect: new PostgresDialect({ pool }) });
+  let projector: Projector | undefined;
+
+  return {
+    store,
+    db,
+    async migrate() {
+      await store.migrate();
+      for (const projection of bankProjections) await projection.setup(db);
+    },
+    openAccount: (command, metadata) => openAccount(store, command, metadata),
+    deposit: (command, metadata) => deposit(store, command, metadata),
+    withdraw: (command, metadata) => withdraw(store, command, metadata),
+    transfer: (command, metadata) => transfer(store, command, metadata),
+    closeAccount: (command, metadata) => closeAccount(store, command, metadata),
+    async getAccount(accountId) {
+      const view = await getAccount(db, accountId);
+      if (view) return view;
+      return (await statementAsOf(store, accountId, new Date())).account;
+    },
+    listAccounts: (listOptions) => listAccounts(db, listOptions),
+    async getStatement(accountId, asOf) {
+      if (asOf) return statementAsOf(store, accountId, asOf);
+      try {
+        return await getStatement(db, accountId);
+      } catch (error) {
+        if (!(error instanceof AccountNotFoundError)) throw error;
+        return statementAsOf(store, accountId, new Date());
+      }
+    },
+    async startProjector(projectorOptions = {}) {
+      projector ??= createProjector({
+        store,
+        projections: bankProjections,
+        connectionString: options.connectionString,
+        ...(projectorOptions.logger ? { logger: projectorOptions.logger } : {}),
+      });
+      await projector.start();
+      return projector;
+    },
+    async close() {
+      await projector?.stop();
+      await Promise.allSettled([store.close(), db.destroy()]);
+    },
+  };
+}

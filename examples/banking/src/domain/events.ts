@@ -1,0 +1,37 @@
+/**
+ * The bank's events: the only thing it stores. Amounts are integers in the currency's minor units (cents).
+ * Tags make the few events a decision needs cheap to find, and are what the append condition locks on.
+ */
+export type AccountType = 'checking' | 'savings';
+
+export type AccountOpened = {
+  type: 'AccountOpened';
+  data: { accountId: string; customerName: string; accountType: AccountType; currency: string; initialDeposit: number };
+};
+export type MoneyDeposited = { type: 'MoneyDeposited'; data: { accountId: string; amount: number; depositId: string } };
+export type MoneyWithdrawn = { type: 'MoneyWithdrawn'; data: { accountId: string; amount: number; withdrawalId: string } };
+export type MoneyTransferred = {
+  type: 'MoneyTransferred';
+  data: { transferId: string; fromAccountId: string; toAccountId: string; amount: number; currency: string };
+};
+export type AccountClosed = { type: 'AccountClosed'; data: { accountId: string } };
+
+export type BankEvent = AccountOpened | MoneyDeposited | MoneyWithdrawn | MoneyTransferred | AccountClosed;
+
+/** Every event about an account carries this tag (a transfer carries both accounts' tags). */
+export const accountTag = (accountId: string) => `account:${accountId}`;
+
+/**
+ * The tag that makes a customer name unique: case, surrounding and repeated spaces and Unicode composition
+ * do not make two names different.
+ */
+export const customerTag = (customerName: string) => `customer:${normalizeName(customerName)}`;
+
+export function normalizeName(name: string): string {
+  return name.normalize('NFC').trim().replace(/\s+/gu, ' ').toLocaleLowerCase('en-US');
+}
+
+/** Operation tags: finding a retried request's earlier outcome is one index lookup. */
+export const depositTag = (depositId: string) => `deposit:${depositId}`;
+export const withdrawalTag = (withdrawalId: string) => `withdrawal:${withdrawalId}`;
+export const transferTag = (transferId: string) => `transfer:${transferId}`;

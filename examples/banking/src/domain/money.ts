@@ -1,0 +1,44 @@
+import { InvalidInputError } from './errors.js';
+
+/**
+ * Largest amount one operation may move, in minor units (10^13 = 100 billion in a two-decimal currency).
+ * Balances stay far below 2^53, so plain numbers hold them exactly; nothing here ever divides.
+ */
+export const MAX_AMOUNT = 10_000_000_000_000;
+
+/** Checks an amount in minor units: a positive integer (or ≥ 0 when `allowZero`) no larger than MAX_AMOUNT. */
+export function checkAmount(value: unknown, field: string, { allowZero = false } = {}): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new InvalidInputError(field, `${field} must be an integer number of minor units (cents), got ${JSON.stringify(value)}`);
+  }
+  if (value < 0 || (value === 0 && !allowZero)) {
+    throw new InvalidInputError(field, `${field} must be ${allowZero ? 'zero or more' : 'greater than zero'}, got ${value}`);
+  }
+  if (value > MAX_AMOUNT) throw new InvalidInputError(field, `${field} must be at most ${MAX_AMOUNT}, got ${value}`);
+  return value;
+}
+
+const currencies = new Set(Intl.supportedValuesOf('currency'));
+
+/** Checks an ISO 4217 currency code (upper case, three letters, one the runtime knows). */
+export function checkCurrency(value: unknown, field = 'currency'): string {
+  if (typeof value !== 'string' || !/^[A-Z]{3}$/.test(value) || !currencies.has(value)) {
+    throw new InvalidInputError(field, `${field} must be an ISO 4217 code such as USD or EUR, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Digits after the decimal point in the currency's usual notation (USD 2, JPY 0, BHD 3). */
+export function minorDigits(currency: string): number {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** Formats minor units as text without floating point: 123456 USD → "1,234.56 USD". */
+export function formatMoney(minorUnits: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const sign = minorUnits < 0 ? '-' : '';
+  const text = String(Math.abs(minorUnits)).padStart(digits + 1, '0');
+  const whole = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
+  return `${sign}${whole}${fraction} ${currency}`;
+}

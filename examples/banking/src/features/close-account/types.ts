@@ -1,0 +1,7 @@
+export interface CloseAccount {
+  readonly accountId: string;
+}
+
+export interface AccountClosedResult {
+  readonly accountId: string;
+}
