@@ -15,4 +15,5 @@ export { silentLogger } from './logger.js';
 export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
 export type { WakeupSource } from './worker-connection.js';
+export type { ProjectorConfig } from './cli/config.js';
 export type { AnyProjection, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';

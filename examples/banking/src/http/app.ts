@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bank } from '../bank.js';
+import type { AccountView, Statement } from '../features/views/queries.js';
+import { toErrorResponse } from './errors.js';
+import {
+  AccountListReply,
+  AccountOpenedReply,
+  AccountParams,
+  AccountReply,
+  CloseReply,
+  DepositBody,
+  DepositReply,
+  ErrorReply,
+  ListQuery,
+  OpenAccountBody,
+  StatementQuery,
+  StatementReply,
+  TransferBody,
+  TransferReply,
+  WithdrawalBody,
+  WithdrawalReply,
+} from './schemas.js';
+
+export interface AppOptions {
+  /** Fastify's logger: `false` for silence, `true` or pino options to log. @defaultValue false */
+  readonly logger?: boolean | { readonly level: string };
+}
+
+const accountJson = (view: AccountView) => ({
+  ...view,
+  openedAt: view.openedAt.toISOString(),
+  closedAt: view.closedAt?.toISOString() ?? null,
+});
+
+const statementJson = (statement: Statement) => ({
+  accountId: statement.account.accountId,
+  currency: statement.account.currency,
+  asOf: statement.asOf?.toISOString() ?? null,
+  balance: statement.balance,
+  lines: statement.lines.map((line) => ({ ...line, position: line.position.toString(), occurredAt: line.occurredAt.toISOString() })),
+});
+
+const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+/**
+ * The bank's HTTP API. Every body, parameter and query string is checked against a JSON Schema before a
+ * handler runs (unknown fields and wrong types are refused, nothing is coerced), and again by the slices.
+ */
+export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024,
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Tally bank', version: '0.1.0', description: 'Amounts are integers in minor units (cents).' },
+    },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body, unexpected } = toErrorResponse(error);
+    if (unexpected) request.log.error({ err: error }, 'request failed');
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } });
+  });
+
+  const meta = (request: { id: string }) => ({ correlationId: request.id });
+
+  app.post(
+    '/accounts',
+    { schema: { summary: 'Open an account', body: OpenAccountBody, response: { 201: AccountOpenedReply, ...errors } } },
+    async (request, reply) => reply.status(201).send(await bank.openAccount(request.body, meta(request))),
+  );
+
+  app.post(
+    '/accounts/:id/deposits',
+    { schema: { summary: 'Deposit money', params: AccountParams, body: DepositBody, response: { 200: DepositReply, 201: DepositReply, ...errors } } },
+    async (request, reply) => {
+      const outcome = await bank.deposit({ accountId: request.params.id, ...request.body }, meta(request));
+      return reply.status(outcome.replayed ? 200 : 201).send(outcome);
+    },
+  );
+
+  app.post(
+    '/accounts/:id/withdrawals',
+    {
+      schema: { summary: 'Withdraw money', params: AccountParams, body: WithdrawalBody, response: { 200: WithdrawalReply, 201: WithdrawalReply, ...errors } },
+    },
+    async (request, reply) => {
+      const outcome = await bank.withdraw({ accountId: request.params.id, ...request.body }, meta(request));
+      return reply.status(outcome.replayed ? 200 : 201).send(outcome);
+    },
+  );
+
+  app.post(
+    '/transfers',
+    { schema: { summary: 'Transfer money between two accounts', body: TransferBody, response: { 200: TransferReply, 201: TransferReply, ...errors } } },
+    async (request, reply) => {
+      const outcome = await bank.transfer(request.body, meta(request));
+      return reply.status(outcome.replayed ? 200 : 201).send(outcome);
+    },
+  );
+
+  app.post(
+    '/accounts/:id/close',
+    { schema: { summary: 'Close an account (balance must be zero)', params: AccountParams, response: { 200: CloseReply, ...errors } } },
+    async (request) => {
+      const outcome = await bank.closeAccount({ accountId: request.params.id }, meta(request));
+      return { ...outcome, status: 'closed' as const };
+    },
+  );
+
+  app.get(
+    '/accounts/:id',
+    { schema: { summary: 'One account', params: AccountParams, response: { 200: AccountReply, ...errors } } },
+    async (request) => accountJson(await bank.getAccount(request.params.id)),
+  );
+
+  app.get(
+    '/accounts',
+    { schema: { summary: 'Accounts by customer name', querystring: ListQuery, response: { 200: AccountListReply, ...errors } } },
+    async (request) => {
+      const { status, limit, offset } = request.query;
+      const accounts = await bank.listAccounts({ status, limit: limit === undefined ? 100 : Number(limit), offset: offset === undefined ? 0 : Number(offset) });
+      return { accounts: accounts.map(accountJson) };
+    },
+  );
+
+  app.get(
+    '/accounts/:id/statement',
+    {
+      schema: {
+        summary: 'Movements with running balance; with asOf, as they were at that moment (computed from the events)',
+        params: AccountParams,
+        querystring: StatementQuery,
+        response: { 200: StatementReply, ...errors },
+      },
+    },
+    async (request) => {
+      const asOf = request.query.asOf === undefined ? undefined : new Date(request.query.asOf);
+      return statementJson(await bank.getStatement(request.params.id, asOf));
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}
+
+export type { FastifyBaseLogger };

@@ -1,0 +1,54 @@
+/**
+ * The bank's HTTP API: `pnpm start:api`. Env: PORT (default 3000), HOST (default 127.0.0.1), DATABASE_URL
+ * (default: an embedded PostgreSQL), RUN_PROJECTOR (1: run the projections in this process; the default
+ * when the database is embedded, since no worker can reach it — otherwise run `pnpm start:worker`).
+ */
+import { pino } from 'pino';
+import { createBank } from '../bank.js';
+import { openDatabase } from '../database.js';
+import { buildApp } from './app.js';
+
+const logger = pino({ name: 'bank-api' });
+
+function port(): number {
+  const text = process.env.PORT ?? '3000';
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65_535) throw new Error(`PORT must be an integer from 0 to 65535, got "${text}"`);
+  return value;
+}
+
+const listenPort = port();
+const database = await openDatabase((line) => logger.info(line));
+const bank = createBank({ connectionString: database.connectionString });
+await bank.migrate();
+if (database.embedded || process.env.RUN_PROJECTOR === '1') {
+  await bank.startProjector({ logger });
+  logger.info('projector running in this process');
+} else {
+  logger.info('views are kept up to date by the worker: run `pnpm start:worker` with the same DATABASE_URL');
+}
+const app = await buildApp(bank, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+await app.listen({ port: listenPort, host: process.env.HOST ?? '127.0.0.1' });
+logger.info(`OpenAPI description at http://${process.env.HOST ?? '127.0.0.1'}:${listenPort}/openapi.json`);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  void (async () => {
+    // In order: stop taking requests, then stop the projector and pools, then the embedded server.
+    let failed = false;
+    for (const step of [() => app.close(), () => bank.close(), () => database.stop()]) {
+      try {
+        await step();
+      } catch (error) {
+        failed = true;
+        logger.error({ err: error }, 'shutdown step failed');
+      }
+    }
+    process.exit(failed ? 1 : 0);
+  })();
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
