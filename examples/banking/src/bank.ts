@@ -55,6 +55,8 @@ export function createBank(options: BankOptions): Bank {
   const maxConnections = options.maxConnections ?? 10;
   const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections });
   const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(2, Math.ceil(maxConnections / 4)) });
+  // An idle connection the server drops (restart, failover) must not crash the process: the pool replaces it.
+  pool.on('error', () => {});
   const db = new Kysely<BankReadDb>({ dialect: new PostgresDialect({ pool }) });
   let projector: Projector | undefined;
 

@@ -42,3 +42,19 @@ export function formatMoney(minorUnits: number, currency: string): string {
   const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
   return `${sign}${whole}${fraction} ${currency}`;
 }
+
+/**
+ * Parses an amount a person typed ("12.34", "1,000", "5") into minor units of `currency`, with string
+ * arithmetic only: "0.1" USD is 10 cents exactly. @throws {InvalidInputError}
+ */
+export function parseAmount(text: string, currency: string, field = 'amount'): number {
+  const digits = minorDigits(currency);
+  const match = /^(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d+))?$/.exec(text.trim());
+  if (!match) throw new InvalidInputError(field, `${field} must be a number such as 12.34, got "${text}"`);
+  const whole = (match[1] ?? '0').replaceAll(',', '');
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) {
+    throw new InvalidInputError(field, `${currency} amounts have ${digits} decimal${digits === 1 ? '' : 's'}, got "${text}"`);
+  }
+  return checkAmount(Number(whole + fraction.padEnd(digits, '0')), field);
+}

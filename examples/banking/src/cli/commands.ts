@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { Projector } from '@tally/projections';
+import type { Bank } from '../bank.js';
+import { waitForProjections } from '../catch-up.js';
+import { formatMoney, parseAmount } from '../domain/money.js';
+import { accountsTable, statementTable } from './format.js';
+
+export interface CliContext {
+  readonly bank: Bank;
+  readonly projector: Projector;
+  readonly print: (text: string) => void;
+}
+
+const accountType = (value: string) => {
+  if (value !== 'checking' && value !== 'savings') throw new InvalidArgumentError('must be checking or savings');
+  return value;
+};
+
+const isoTime = (value: string) => {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('must be a date-time such as 2026-11-23T10:00:00Z');
+  return date;
+};
+
+/**
+ * The bank's commands, for one line of input (a fresh program each time: commander keeps option values
+ * between parses). Errors are thrown to the caller, which prints them.
+ */
+export function bankProgram({ bank, projector, print }: CliContext): Command {
+  const program = new Command('bank')
+    .description('A bank on Tally. Amounts are typed in the currency’s notation (12.34) and stored in minor units.')
+    .exitOverride()
+    .configureOutput({ writeOut: print, writeErr: print })
+    .showHelpAfterError();
+  const currencyOf = async (accountId: string) => (await bank.getAccount(accountId)).currency;
+  // Views read the projections: let them catch up with this process's last write first.
+  const fresh = async () => {
+    try {
+      await waitForProjections(projector, bank.db, { timeoutMs: 5_000 });
+    } catch (error) {
+      print(`note: the views may be behind (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
+
+  program
+    .command('open')
+    .description('open an account')
+    .argument('<customer name...>', 'unique across the bank')
+    .option('--type <type>', 'checking or savings', accountType, 'checking')
+    .option('--currency <code>', 'ISO 4217 code', 'USD')
+    .option('--initial <amount>', 'initial deposit', '0')
+    .action(async (name: string[], options: { type: 'checking' | 'savings'; currency: string; initial: string }) => {
+      const opened = await bank.openAccount({
+        customerName: name.join(' '),
+        accountType: options.type,
+        currency: options.currency,
+        initialDeposit: options.initial === '0' ? 0 : parseAmount(options.initial, options.currency, 'initial deposit'),
+      });
+      print(`opened ${opened.accountType} account ${opened.accountId} for ${opened.customerName} with ${formatMoney(opened.initialDeposit, opened.currency)}`);
+    });
+
+  program
+    .command('deposit')
+    .argument('<account>')
+    .argument('<amount>')
+    .option('--id <operation id>', 'retry-safe id of this deposit (default: a new one)')
+    .action(async (accountId: string, amount: string, options: { id?: string }) => {
+      const currency = await currencyOf(accountId);
+      const done = await bank.deposit({ accountId, amount: parseAmount(amount, currency), depositId: options.id ?? randomUUID() });
+      print(`${done.replayed ? 'already deposited' : 'deposited'} ${formatMoney(done.amount, currency)} (deposit ${done.depositId})`);
+    });
+
+  program
+    .command('withdraw')
+    .argument('<account>')
+    .argument('<amount>')
+    .option('--id <operation id>', 'retry-safe id of this withdrawal (default: a new one)')
+    .action(async (accountId: string, amount: string, options: { id?: string }) => {
+      const currency = await currencyOf(accountId);
+      const done = await bank.withdraw({ accountId, amount: parseAmount(amount, currency), withdrawalId: options.id ?? randomUUID() });
+      print(`${done.replayed ? 'already withdrawn' : 'withdrew'} ${formatMoney(done.amount, currency)} (withdrawal ${done.withdrawalId})`);
+    });
+
+  program
+    .command('transfer')
+    .argument('<from account>')
+    .argument('<to account>')
+    .argument('<amount>')
+    .option('--id <operation id>', 'retry-safe id of this transfer (default: a new one)')
+    .action(async (fromAccountId: string, toAccountId: string, amount: string, options: { id?: string }) => {
+      const currency = await currencyOf(fromAccountId);
+      const done = await bank.transfer({ fromAccountId, toAccountId, amount: parseAmount(amount, currency), transferId: options.id ?? randomUUID() });
+      print(`${done.replayed ? 'already transferred' : 'transferred'} ${formatMoney(done.amount, currency)} (transfer ${done.transferId})`);
+    });
+
+  program
+    .command('close')
+    .argument('<account>')
+    .action(async (accountId: string) => {
+      const done = await bank.closeAccount({ accountId });
+      print(done.replayed ? `account ${accountId} was already closed` : `closed account ${accountId}`);
+    });
+
+  program
+    .command('view')
+    .argument('<account>')
+    .action(async (accountId: string) => {
+      await fresh();
+      print(accountsTable([await bank.getAccount(accountId)]));
+    });
+
+  program
+    .command('list')
+    .option('--status <status>', 'open or closed')
+    .action(async (options: { status?: string }) => {
+      if (options.status !== undefined && options.status !== 'open' && options.status !== 'closed') {
+        throw new InvalidArgumentError('--status must be open or closed');
+      }
+      await fresh();
+      const accounts = await bank.listAccounts({ status: options.status });
+      print(accounts.length === 0 ? 'no accounts yet' : accountsTable(accounts));
+    });
+
+  program
+    .command('statement')
+    .argument('<account>')
+    .option('--as-of <time>', 'as it was at this moment (ISO 8601), folded from the events', isoTime)
+    .action(async (accountId: string, options: { asOf?: Date }) => {
+      await fresh();
+      print(statementTable(await bank.getStatement(accountId, options.asOf)));
+    });
+
+  return program;
+}
+
+/** Splits a typed line into words; "double" or 'single' quotes keep spaces. */
+export function splitWords(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+}
+
+/** Is this commander's own "stop" (help shown, unknown command…), already printed? */
+export const isCommanderExit = (error: unknown): error is CommanderError => error instanceof CommanderError;
