@@ -38,6 +38,7 @@ export type StoredEvent<E extends EventShape> = E extends EventShape
       readonly id: string;
       readonly tags: readonly string[];
       readonly metadata: EventMetadata;
+      /** When the append wrote it: taken after the append acquired its locks, so an append that waited behind another is stamped after it. */
       readonly occurredAt: Date;
       /** Id (`xid8`) of the transaction that wrote the event. */
       readonly transactionId: bigint;

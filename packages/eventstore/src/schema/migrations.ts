@@ -88,6 +88,9 @@ DECLARE
   v_existing integer;
   v_conflict uuid;
   v_positions bigint[];
+  -- Stamped after the locks: an append that queued behind another is recorded after it (now() would give
+  -- the moment it started waiting, so "as of" queries could see an effect before its cause).
+  v_recorded_at timestamptz;
 BEGIN
   IF p_query IS NOT NULL AND current_setting('transaction_isolation') = 'repeatable read' THEN
     RAISE EXCEPTION 'a conditional append needs READ COMMITTED or SERIALIZABLE isolation'
@@ -130,6 +133,8 @@ BEGIN
     END IF;
   END IF;
 
+  v_recorded_at := clock_timestamp();
+
   IF p_query IS NOT NULL THEN
     FOR v_item IN SELECT jsonb_array_elements(p_query) LOOP
       v_sql := 'SELECT EXISTS (SELECT 1 FROM ${s.replaceAll("'", "''")}.events e WHERE true';
@@ -154,9 +159,9 @@ BEGIN
   END IF;
 
   WITH inserted AS (
-    INSERT INTO ${s}.events (id, type, data, tags, metadata)
+    INSERT INTO ${s}.events (id, type, data, tags, metadata, occurred_at)
     SELECT (e->>'id')::uuid, e->>'type', e->'data',
-           ARRAY(SELECT jsonb_array_elements_text(e->'tags')), e->'metadata'
+           ARRAY(SELECT jsonb_array_elements_text(e->'tags')), e->'metadata', v_recorded_at
       FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, ord)
      ORDER BY x.ord
     RETURNING position

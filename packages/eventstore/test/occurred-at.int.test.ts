@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore, Query } from '../src/index.js';
+import { setupStore, type TestEvent } from './helpers.js';
+
+let ctx: Awaited<ReturnType<typeof setupStore>>;
+let db: Kysely<object>;
+beforeAll(async () => {
+  ctx = await setupStore();
+  db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ctx.database.url, max: 2 }) }) });
+});
+afterAll(() => db.destroy());
+
+describe('occurredAt', () => {
+  it('is taken after the append waited for the locks: an append that queued behind another is recorded later', async () => {
+    // With now() (transaction start), the second append would be stamped while it was still waiting, i.e.
+    // before the first one it depends on: "as of" queries would see the effect before its cause.
+    const query: Query<TestEvent> = [{ types: ['MoneyDeposited', 'MoneyWithdrawn'], tags: ['account:t1'] }];
+    const first = await ctx.store.read(query);
+    const trx = await db.startTransaction().execute();
+    let waiting: EventStore<TestEvent> | undefined;
+    try {
+      await ctx.store.with(trx).append([{ type: 'MoneyDeposited', data: { accountId: 't1', amount: 10 }, tags: ['account:t1'] }], {
+        condition: { query, after: first.head },
+      });
+      waiting = ctx.newStore({ maxConnections: 1 });
+      // Unconditional, so that it is not refused: it takes a shared lock on the tag, and waits for the holder.
+      const second = waiting.append([{ type: 'MoneyWithdrawn', data: { accountId: 't1', amount: 5 }, tags: ['account:t1'] }]);
+      await sleep(300);
+      await trx.commit().execute();
+      await second;
+    } finally {
+      if (!trx.isCommitted) await trx.rollback().execute();
+      await waiting?.close();
+    }
+    const [deposit, withdrawal] = (await ctx.store.read(query)).events;
+    expect(deposit?.type).toBe('MoneyDeposited');
+    expect(withdrawal?.type).toBe('MoneyWithdrawn');
+    expect(withdrawal!.occurredAt.getTime() - deposit!.occurredAt.getTime()).toBeGreaterThanOrEqual(250);
+  });
+});
