@@ -1,0 +1,163 @@
+import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBank, type Bank } from '../src/bank.js';
+import { buildApp } from '../src/http/app.js';
+
+let database: TestDatabase;
+let bank: Bank;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  bank = createBank({ connectionString: database.url, maxConnections: 4 });
+  await bank.migrate();
+  app = await buildApp(bank);
+});
+afterAll(async () => {
+  await app?.close();
+  await bank?.close();
+  await database?.drop();
+});
+
+const post = async (url: string, payload?: unknown) => {
+  const response = await app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
+};
+const get = async (url: string) => {
+  const response = await app.inject({ method: 'GET', url });
+  return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
+};
+const errorCode = (body: Record<string, unknown>) => (body.error as { code: string }).code;
+
+async function openAccount(customerName: string, initialDeposit = 0): Promise<string> {
+  const { status, body } = await post('/accounts', { customerName, initialDeposit });
+  expect(status).toBe(201);
+  return body.accountId as string;
+}
+
+describe('HTTP API', () => {
+  it('opens an account with defaults and answers 201 with its id; GET shows it at once', async () => {
+    const { status, body } = await post('/accounts', { customerName: 'Grace Hopper' });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ customerName: 'Grace Hopper', accountType: 'checking', currency: 'USD', initialDeposit: 0 });
+    const view = await get(`/accounts/${body.accountId as string}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ accountId: body.accountId, balance: 0, status: 'open', currency: 'USD' });
+  });
+
+  it('answers 201 for a new operation and 200 with replayed: true for its retry', async () => {
+    const id = await openAccount('Retry Rita');
+    const first = await post(`/accounts/${id}/deposits`, { amount: 1234, depositId: 'dep-1' });
+    const again = await post(`/accounts/${id}/deposits`, { amount: 1234, depositId: 'dep-1' });
+    expect([first.status, first.body.replayed]).toEqual([201, false]);
+    expect([again.status, again.body.replayed]).toEqual([200, true]);
+    const other = await post(`/accounts/${id}/deposits`, { amount: 999, depositId: 'dep-1' });
+    expect([other.status, errorCode(other.body)]).toEqual([409, 'OPERATION_ID_REUSED']);
+  });
+
+  it.each([
+    ['a string amount', { amount: '100', depositId: 'x1' }],
+    ['a fractional amount', { amount: 1.5, depositId: 'x1' }],
+    ['a zero amount', { amount: 0, depositId: 'x1' }],
+    ['a negative amount', { amount: -5, depositId: 'x1' }],
+    ['an amount above the maximum', { amount: 1e16, depositId: 'x1' }],
+    ['no operation id', { amount: 100 }],
+    ['an operation id with spaces', { amount: 100, depositId: 'a b' }],
+    ['an unknown field', { amount: 100, depositId: 'x1', note: 'hi' }],
+  ])('refuses a deposit with %s: 400 INVALID_INPUT, nothing written', async (_label, payload) => {
+    const id = await openAccount(`Validate ${Math.random()}`);
+    const before = (await bank.store.read()).events.length;
+    const { status, body } = await post(`/accounts/${id}/deposits`, payload);
+    expect(status).toBe(400);
+    expect(errorCode(body)).toBe('INVALID_INPUT');
+    expect((body.error as { message: string }).message).toMatch(/body/);
+    expect((await bank.store.read()).events.length).toBe(before);
+  });
+
+  it.each([
+    ['an empty name', { customerName: '' }],
+    ['an unknown currency', { customerName: 'C1', currency: 'XYZ' }],
+    ['a lower-case currency', { customerName: 'C2', currency: 'usd' }],
+    ['an unknown account type', { customerName: 'C3', accountType: 'gold' }],
+    ['a negative initial deposit', { customerName: 'C4', initialDeposit: -1 }],
+    ['control characters in the name', { customerName: 'Bad\u0007Name' }],
+  ])('refuses an account with %s: 400', async (_label, payload) => {
+    const { status, body } = await post('/accounts', payload);
+    expect(status).toBe(400);
+    expect(errorCode(body)).toBe('INVALID_INPUT');
+  });
+
+  it('refuses malformed JSON and unknown routes with the same error shape', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/accounts', headers: { 'content-type': 'application/json' }, payload: '{"customerName":' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    const nowhere = await get('/nowhere');
+    expect([nowhere.status, errorCode(nowhere.body)]).toEqual([404, 'ROUTE_NOT_FOUND']);
+  });
+
+  it('answers 404 for an unknown account on every route', async () => {
+    const existing = await openAccount('Known Kim', 100);
+    const results = await Promise.all([
+      get('/accounts/no-such-account'),
+      get('/accounts/no-such-account/statement'),
+      post('/accounts/no-such-account/deposits', { amount: 1, depositId: 'n1' }),
+      post('/accounts/no-such-account/withdrawals', { amount: 1, withdrawalId: 'n2' }),
+      post('/accounts/no-such-account/close'),
+      post('/transfers', { fromAccountId: existing, toAccountId: 'no-such-account', amount: 1, transferId: 'n3' }),
+    ]);
+    for (const { status, body } of results) expect([status, errorCode(body)]).toEqual([404, 'ACCOUNT_NOT_FOUND']);
+  });
+
+  it('answers 409 for what the rules refuse', async () => {
+    const a = await openAccount('Rule Ruth', 500);
+    const b = await openAccount('Rule Rob');
+    const eur = (await post('/accounts', { customerName: 'Rule Renée', currency: 'EUR' })).body.accountId as string;
+    const refusals = [
+      await post(`/accounts/${a}/withdrawals`, { amount: 501, withdrawalId: 'r1' }),
+      await post('/accounts', { customerName: '  rule   RUTH ' }),
+      await post('/transfers', { fromAccountId: a, toAccountId: eur, amount: 1, transferId: 'r2' }),
+      await post(`/accounts/${a}/close`),
+    ];
+    expect(refusals.map((r) => [r.status, errorCode(r.body)])).toEqual([
+      [409, 'INSUFFICIENT_FUNDS'],
+      [409, 'DUPLICATE_CUSTOMER_NAME'],
+      [409, 'CURRENCY_MISMATCH'],
+      [409, 'BALANCE_NOT_ZERO'],
+    ]);
+    expect((await post(`/accounts/${b}/close`)).body).toMatchObject({ status: 'closed', replayed: false });
+    expect((await post(`/accounts/${b}/close`)).body).toMatchObject({ status: 'closed', replayed: true });
+    const closed = await post(`/accounts/${b}/deposits`, { amount: 1, depositId: 'r3' });
+    expect([closed.status, errorCode(closed.body)]).toEqual([409, 'ACCOUNT_CLOSED']);
+    const self = await post('/transfers', { fromAccountId: a, toAccountId: a, amount: 1, transferId: 'r4' });
+    expect([self.status, errorCode(self.body)]).toEqual([400, 'INVALID_INPUT']);
+  });
+
+  it('stores hostile text as data: nothing a client sends becomes SQL', async () => {
+    const name = `Robert'); DROP TABLE tally.events; -- "${'\\'}x`;
+    const id = await openAccount(name, 100);
+    const view = await get(`/accounts/${id}`);
+    expect(view.body.customerName).toBe(name);
+    const { events } = await bank.store.read();
+    expect(events.some((e) => e.type === 'AccountOpened' && e.data.customerName === name)).toBe(true);
+  });
+
+  it('serves the statement as of a past moment from the events, and an OpenAPI description of every route', async () => {
+    const id = await openAccount('Time Tom', 1000);
+    await post(`/accounts/${id}/deposits`, { amount: 500, depositId: 't1' });
+    const between = new Date().toISOString();
+    await post(`/accounts/${id}/withdrawals`, { amount: 300, withdrawalId: 't2' });
+    const past = await get(`/accounts/${id}/statement?asOf=${encodeURIComponent(between)}`);
+    expect(past.status).toBe(200);
+    expect(past.body).toMatchObject({ balance: 1500, asOf: between });
+    expect((past.body.lines as unknown[]).length).toBe(2);
+    const badTime = await get(`/accounts/${id}/statement?asOf=yesterday`);
+    expect([badTime.status, errorCode(badTime.body)]).toEqual([400, 'INVALID_INPUT']);
+
+    const spec = await get('/openapi.json');
+    const paths = Object.keys(spec.body.paths as object);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/accounts', '/accounts/{id}', '/accounts/{id}/deposits', '/accounts/{id}/withdrawals', '/transfers', '/accounts/{id}/close', '/accounts/{id}/statement']),
+    );
+  });
+});
