@@ -8,7 +8,6 @@ export type BankErrorCode =
   | 'ACCOUNT_CLOSED'
   | 'CURRENCY_MISMATCH'
   | 'BALANCE_NOT_ZERO'
-  | 'SAME_ACCOUNT'
   /** An operation id was used before for a different request. */
   | 'OPERATION_ID_REUSED'
   /** The decision kept losing races with concurrent writers (retries exhausted). */

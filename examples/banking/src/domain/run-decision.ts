@@ -11,11 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BankError, RuleViolationError } from './errors.js';
 import type { BankEvent } from './events.js';
 
+// #region decision
 /** What a pure decision returns: the events to append (none for a request already applied) and the answer. */
 export type Decision<R> =
   | { readonly kind: 'append'; readonly events: readonly NewEvent<BankEvent>[]; readonly result: R }
   | { readonly kind: 'replay'; readonly result: R };
+// #endregion decision
 
+// #region spec
 export interface DecisionSpec<R> {
   /** The events the decision reads. */
   readonly query: Query<BankEvent>;
@@ -27,6 +30,7 @@ export interface DecisionSpec<R> {
   /** Pure: decides from the events read. Throws a {@link BankError} to refuse. */
   readonly decide: (events: readonly StoredEvent<BankEvent>[]) => Decision<R>;
 }
+// #endregion spec
 
 export interface RunOptions {
   readonly metadata?: EventMetadata;
@@ -37,6 +41,7 @@ export interface RunOptions {
 /** The answer, and whether it came from an earlier application of the same request. */
 export type Outcome<R> = R & { readonly replayed: boolean };
 
+// #region run
 /**
  * Read → decide → append guarded by the read → on a lost race, read again and decide again. The store's
  * condition makes the check and the write one atomic step, so two racing decisions cannot both be based on
@@ -68,3 +73,4 @@ export async function runDecision<R extends object>(store: EventStore<BankEvent>
     }
   }
 }
+// #endregion run

@@ -13,8 +13,10 @@ export const depositQuery = (command: Deposit): Query<BankEvent> => [
   { types: ['MoneyDeposited'], tags: [depositTag(command.depositId)] },
 ];
 
+// #region condition
 /** Only closing the account could make an accepted deposit wrong; other movements run alongside. */
 export const depositCondition = (command: Deposit): Query<BankEvent> => [{ types: ['AccountClosed'], tags: [accountTag(command.accountId)] }];
+// #endregion condition
 
 /** Checks the request's fields. @throws {InvalidInputError} */
 export function checkDeposit(command: Deposit): Deposit {

@@ -5,6 +5,7 @@ import { customerTag, type BankEvent } from '../../domain/events.js';
 import { decideOpenAccount } from './decide.js';
 import type { AccountOpenedResult, OpenAccount } from './types.js';
 
+// #region open
 /**
  * Opens an account. Two concurrent requests for one name cannot both succeed: the condition (no `after`)
  * requires that no event with the name's tag exists, and the store checks it under a lock on that tag.
@@ -24,3 +25,4 @@ export async function openAccount(store: EventStore<BankEvent>, command: OpenAcc
   }
   return result;
 }
+// #endregion open

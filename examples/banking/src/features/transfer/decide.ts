@@ -7,13 +7,16 @@ import { checkAmount, formatMoney } from '../../domain/money.js';
 import type { Decision } from '../../domain/run-decision.js';
 import type { Transfer, TransferResult } from './types.js';
 
+// #region query
 /** The source's whole history (its balance), the target's status and currency, an earlier try of this transfer. */
 export const transferQuery = (command: Transfer): Query<BankEvent> => [
   { tags: [accountTag(command.fromAccountId)] },
   { types: ['AccountOpened', 'AccountClosed'], tags: [accountTag(command.toAccountId)] },
   { types: ['MoneyTransferred'], tags: [transferTag(command.transferId)] },
 ];
+// #endregion query
 
+// #region condition
 /** The condition spans both accounts: money leaving the source, the source closing, the target closing. */
 export const transferCondition = (command: Transfer): Query<BankEvent> => {
   const from = accountTag(command.fromAccountId);
@@ -23,6 +26,7 @@ export const transferCondition = (command: Transfer): Query<BankEvent> => {
     { types: ['AccountClosed'], tags: [accountTag(command.toAccountId)] },
   ];
 };
+// #endregion condition
 
 /** Checks the request's fields. @throws {InvalidInputError} */
 export function checkTransfer(command: Transfer): Transfer {

@@ -7,12 +7,15 @@ import { checkAmount, formatMoney } from '../../domain/money.js';
 import type { Decision } from '../../domain/run-decision.js';
 import type { Withdraw, WithdrawalResult } from './types.js';
 
+// #region query
 /** The balance needs every event of the account; the second item finds an earlier try of this withdrawal. */
 export const withdrawQuery = (command: Withdraw): Query<BankEvent> => [
   { tags: [accountTag(command.accountId)] },
   { types: ['MoneyWithdrawn'], tags: [withdrawalTag(command.withdrawalId)] },
 ];
+// #endregion query
 
+// #region condition
 /**
  * What could make "the balance covers it" false: money leaving the account, or its closing. Deposits and
  * incoming transfers only raise the balance, so they may land between the read and the append.
@@ -24,6 +27,7 @@ export const withdrawCondition = (command: Withdraw): Query<BankEvent> => {
     { types: ['MoneyTransferred'], tags: [tag], data: { fromAccountId: command.accountId } },
   ];
 };
+// #endregion condition
 
 /** Checks the request's fields. @throws {InvalidInputError} */
 export function checkWithdraw(command: Withdraw): Withdraw {
@@ -34,6 +38,7 @@ export function checkWithdraw(command: Withdraw): Withdraw {
   };
 }
 
+// #region decide
 export function decideWithdraw(command: Withdraw, events: readonly StoredEvent<BankEvent>[]): Decision<WithdrawalResult> {
   const earlier = events.find((e) => e.type === 'MoneyWithdrawn' && e.data.withdrawalId === command.withdrawalId);
   const state = foldAccount(command.accountId, events);
@@ -67,3 +72,4 @@ export function decideWithdraw(command: Withdraw, events: readonly StoredEvent<B
     result,
   };
 }
+// #endregion decide

@@ -4,6 +4,7 @@ import { runDecision, type Outcome } from '../../domain/run-decision.js';
 import { checkWithdraw, decideWithdraw, withdrawCondition, withdrawQuery } from './decide.js';
 import type { Withdraw, WithdrawalResult } from './types.js';
 
+// #region shell
 /**
  * Withdraws money, never below zero; a retry with the same `withdrawalId` returns the first outcome.
  * @throws {InvalidInputError} {AccountNotFoundError} {RuleViolationError} INSUFFICIENT_FUNDS, ACCOUNT_CLOSED…
@@ -16,3 +17,4 @@ export async function withdraw(store: EventStore<BankEvent>, request: Withdraw, 
     metadata ? { metadata } : {},
   );
 }
+// #endregion shell
