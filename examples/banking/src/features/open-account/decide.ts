@@ -10,7 +10,8 @@ const accountTypes: readonly AccountType[] = ['checking', 'savings'];
 export function checkCustomerName(value: unknown): string {
   if (typeof value !== 'string') throw new InvalidInputError('customerName', 'customerName must be a string');
   const name = value.normalize('NFC').trim();
-  if (name.length === 0 || name.length > 100) throw new InvalidInputError('customerName', 'customerName must be 1 to 100 characters');
+  const length = [...name].length; // characters, not UTF-16 code units
+  if (length === 0 || length > 100) throw new InvalidInputError('customerName', 'customerName must be 1 to 100 characters');
   if (/\p{Cc}/u.test(name)) throw new InvalidInputError('customerName', 'customerName must not contain control characters');
   return name;
 }

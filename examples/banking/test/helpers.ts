@@ -1,0 +1,74 @@
+import type { StoredEvent } from '@tally/eventstore';
+import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import { afterAll, expect } from 'vitest';
+import { createBank, type Bank } from '../src/bank.js';
+import { foldAccount, type AccountState } from '../src/domain/account.js';
+import { BankError, type BankErrorCode } from '../src/domain/errors.js';
+import { accountTag, type BankEvent } from '../src/domain/events.js';
+import { statementLines } from '../src/features/views/statement.js';
+
+/**
+ * A fresh database (cloned from the migrated template) for the test file, a bank on it, and `racers(n)`: n more
+ * banks of one store connection each, warmed up so that their requests really run side by side on separate
+ * connections. Every bank is closed and the database dropped after the file.
+ */
+export async function setupBank(): Promise<{ database: TestDatabase; bank: Bank; racers: (n: number) => Promise<Racers> }> {
+  const database = await createTestDatabase();
+  const bank = createBank({ connectionString: database.url, maxConnections: 4 });
+  const open = new Set<Bank>([bank]);
+  const racers = async (n: number): Promise<Racers> => {
+    const banks = Array.from({ length: n }, () => createBank({ connectionString: database.url, maxConnections: 1 }));
+    for (const b of banks) open.add(b);
+    // Open each one's connection now, so the race is not decided by who connected first.
+    await Promise.all(banks.map((b) => b.store.read([{ tags: ['warm-up'] }])));
+    return {
+      banks,
+      at: (i: number) => banks[i % banks.length]!,
+      close: async () => {
+        await Promise.all(banks.map((b) => b.close()));
+        for (const b of banks) open.delete(b);
+      },
+    };
+  };
+  afterAll(async () => {
+    await Promise.all([...open].map((b) => b.close()));
+    await database.drop();
+  });
+  return { database, bank, racers };
+}
+
+export interface Racers {
+  readonly banks: readonly Bank[];
+  /** The i-th racer, round robin. */
+  at(i: number): Bank;
+  close(): Promise<void>;
+}
+
+/** Every event of the account, in position order, as the store holds it now. */
+export async function accountEvents(bank: Bank, accountId: string): Promise<StoredEvent<BankEvent>[]> {
+  return (await bank.store.read([{ tags: [accountTag(accountId)] }])).events;
+}
+
+/** The account folded from all its events, with the lowest running balance it ever had. */
+export async function foldFromStore(bank: Bank, accountId: string): Promise<AccountState & { lowestBalance: number; events: number }> {
+  const events = await accountEvents(bank, accountId);
+  const lines = statementLines(accountId, events);
+  return { ...foldAccount(accountId, events), lowestBalance: Math.min(...lines.map((l) => l.balanceAfter)), events: events.length };
+}
+
+/** Asserts that a settled promise was refused with a BankError of the given code. */
+export function expectRefused(outcome: PromiseSettledResult<unknown>, code: BankErrorCode): void {
+  expect(outcome.status).toBe('rejected');
+  if (outcome.status === 'rejected') {
+    expect(outcome.reason).toBeInstanceOf(BankError);
+    expect(outcome.reason).toMatchObject({ code });
+  }
+}
+
+/** The fulfilled values of settled promises. */
+export const fulfilled = <T>(outcomes: readonly PromiseSettledResult<T>[]): T[] =>
+  outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+
+/** The refusals of settled promises, as codes (non-bank errors are kept as their message, to show up in a diff). */
+export const refusalCodes = (outcomes: readonly PromiseSettledResult<unknown>[]): string[] =>
+  outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason instanceof BankError ? o.reason.code : String(o.reason)] : []));
