@@ -15,10 +15,11 @@ import { toStoredEvent } from './map-row.js';
 import { CoalescingNotifier } from './notifier.js';
 import { migrateSchema } from './schema/migrate.js';
 import { REPEATABLE_READ_SQLSTATE, type EventStoreTables } from './schema/tables.js';
-import { appendEvents, type AppendOutcome } from './sql/append-events.js';
+import { appendEvents, appendStatement, type AppendOutcome } from './sql/append-events.js';
 import { readEvents } from './sql/read-events.js';
 import { readPage } from './sql/read-page.js';
 import { readSettled, settledHorizon } from './sql/read-settled.js';
+import { kyselyRunner, poolRunner, StatementNames, type StatementRunner } from './sql/runner.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -152,9 +153,12 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
   const maxFineLocks = options.maxFineLocks ?? 256;
 
   let ownDb: Kysely<EventStoreTables> | undefined;
+  let ownPool: pg.Pool | undefined;
   let rootDb: Kysely<EventStoreTables>;
+  let rootRun: StatementRunner;
   if ('db' in options && options.db) {
     rootDb = options.db as unknown as Kysely<EventStoreTables>;
+    rootRun = kyselyRunner(rootDb as unknown as Kysely<unknown>);
   } else if (typeof options.connectionString === 'string' && options.connectionString !== '') {
     const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
     pool.on('error', () => {}); // an idle client lost its server: the pool replaces it on next use
@@ -162,12 +166,17 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
     // the client's release would otherwise be an uncaught exception. Queries still reject; the pool drops the client.
     pool.on('connect', (client) => client.on('error', () => {}));
     ownDb = new Kysely<EventStoreTables>({ dialect: new PostgresDialect({ pool }) });
+    ownPool = pool;
     rootDb = ownDb;
+    // The hot statements (append, read) go to the pool directly, prepared once per connection.
+    rootRun = poolRunner(pool);
   } else {
     throw new ConfigurationError('createEventStore needs either { connectionString } or { db }');
   }
   const db = rootDb.withSchema(schema);
-  const notifier = new CoalescingNotifier(rootDb as unknown as Kysely<unknown>, channel);
+  const notifier = new CoalescingNotifier(rootRun, channel);
+  const appendSql = appendStatement(schema);
+  const readNames = new StatementNames(`tally_read_${schema}_`);
   let closed = false;
 
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -179,7 +188,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
     }
   };
 
-  function session(conn: Kysely<EventStoreTables>, inTransaction: boolean): EventStoreSession<E> {
+  function session(conn: Kysely<EventStoreTables>, run: StatementRunner, inTransaction: boolean): EventStoreSession<E> {
     return {
       append: (events, appendOptions = {}) =>
         guard(async () => {
@@ -207,14 +216,14 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
           };
           let result: AppendOutcome;
           try {
-            result = await appendEvents(conn, schema, input);
+            result = await appendEvents(run, appendSql, input);
           } catch (error) {
             const code = (error as { code?: unknown }).code;
             if (code === REPEATABLE_READ_SQLSTATE) throw new UnsupportedIsolationError();
             // Two appends of the same new ids raced past the id check; the loser retries, and then finds the
             // winner's events (idempotent success, or a conflict). Inside a caller's transaction it cannot.
             if (code === '23505' && checkIds && !inTransaction) {
-              result = await appendEvents(conn, schema, input);
+              result = await appendEvents(run, appendSql, input);
             } else if (code === '23505' && checkIds) {
               throw new EventIdConflictError(rows.find((r) => r.id)!.id);
             } else {
@@ -241,7 +250,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
           if (query !== undefined) validateQuery(query);
           validatePosition(readOptions.after, 'options.after');
           validatePositiveInteger(readOptions.limit, 'options.limit');
-          const { rows, snapshot } = await readEvents(conn, query, readOptions);
+          const { rows, snapshot } = await readEvents(run, readNames, schema, query, readOptions);
           return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], head: snapshot as Head };
         }),
 
@@ -302,7 +311,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
     }
   }
 
-  const rootSession = session(db, false);
+  const rootSession = session(db, rootRun, false);
   return {
     ...rootSession,
     schema,
@@ -310,13 +319,15 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
     migrate: () => guard(() => migrateSchema(rootDb as unknown as Kysely<unknown>, schema)),
     with: (trx) => {
       if (closed) throw new StoreClosedError();
-      return session((trx as unknown as Kysely<EventStoreTables>).withSchema(schema), true);
+      return session((trx as unknown as Kysely<EventStoreTables>).withSchema(schema), kyselyRunner(trx as unknown as Kysely<unknown>), true);
     },
     close: async () => {
       if (closed) return;
       closed = true;
       await notifier.drain();
       await ownDb?.destroy();
+      // Kysely ends the pool only if a Kysely query ever ran on it; appends and reads bypass Kysely.
+      if (ownPool && !ownPool.ending && !ownPool.ended) await ownPool.end();
     },
   };
 }

@@ -81,6 +81,17 @@ export function planLocks(
 
 /** A signed 64-bit advisory-lock key for `key` within `namespace` (the store's schema). */
 export function lockHash(namespace: string, key: string): bigint {
-  const digest = createHash('sha1').update(namespace).update('\u0000').update(key).digest();
-  return digest.readBigInt64BE(0);
+  const cacheKey = `${namespace}\u0000${key}`;
+  let hash = hashCache.get(cacheKey);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(namespace).update('\u0000').update(key).digest().readBigInt64BE(0);
+    // Hot keys (`any`, `bulk`, types, busy tags) recur on every append; a SHA-1 per key per append showed in
+    // profiles. Bounded by starting over rather than by LRU bookkeeping: a refill costs one hash per key.
+    if (hashCache.size >= maxCachedHashes) hashCache.clear();
+    hashCache.set(cacheKey, hash);
+  }
+  return hash;
 }
+
+const maxCachedHashes = 10_000;
+const hashCache = new Map<string, bigint>();

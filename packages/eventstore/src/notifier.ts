@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { StatementRunner } from './sql/runner.js';
 
 /**
  * Sends `NOTIFY channel, '<position>'` after appends have committed, coalesced: while one notification is
@@ -10,7 +10,7 @@ export class CoalescingNotifier {
   #flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Kysely<unknown>,
+    private readonly run: StatementRunner,
     private readonly channel: string,
   ) {}
 
@@ -30,7 +30,7 @@ export class CoalescingNotifier {
         const position = this.#pending;
         this.#pending = undefined;
         try {
-          await sql`SELECT pg_notify(${this.channel}, ${position.toString()})`.execute(this.db);
+          await this.run('SELECT pg_notify($1, $2)', [this.channel, position.toString()], 'tally_notify');
         } catch {
           // A hint only: listeners poll, so a failed notification is not an error for the appender.
         }

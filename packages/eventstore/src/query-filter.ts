@@ -25,3 +25,18 @@ export function matchQuery(
     }),
   );
 }
+
+/**
+ * The same condition as {@link matchQuery}, as SQL text for a statement the store builds itself (the hot
+ * `read()`, kept prepared per query shape). `param` binds a value and returns its placeholder.
+ */
+export function matchQueryText(query: readonly QueryItemShape[], param: (value: unknown) => string): string {
+  const items = query.map((item) => {
+    const criteria: string[] = [];
+    if (item.types) criteria.push(`"events"."type" = ANY(${param([...item.types])}::text[])`);
+    if (item.tags) criteria.push(`"events"."tags" @> ${param([...item.tags])}::text[]`);
+    if (item.data !== undefined) criteria.push(`"events"."data" @> ${param(JSON.stringify(item.data))}::jsonb`);
+    return `(${criteria.join(' AND ')})`;
+  });
+  return items.length === 1 ? items[0]! : `(${items.join(' OR ')})`;
+}

@@ -1,26 +1,42 @@
-import { sql, type Kysely } from 'kysely';
-import { eventColumns, type EventRow } from '../map-row.js';
-import { matchQuery, type QueryItemShape } from '../query-filter.js';
-import { withStatementValue } from './with-statement-value.js';
-import type { EventStoreTables } from '../schema/tables.js';
+import type { EventRow } from '../map-row.js';
+import { matchQueryText, type QueryItemShape } from '../query-filter.js';
 import type { ReadOptions } from '../types.js';
+import type { StatementNames, StatementRunner } from './runner.js';
 
 /**
  * Reads matching events and, in the same statement, the statement's MVCC snapshot. The snapshot is what
  * the read saw: events of transactions invisible to it are exactly the ones a later condition must catch.
+ *
+ * The text is built here rather than by Kysely: it depends only on the query's shape (which criteria each
+ * item has, whether `after`/`limit` are set, the direction), so a store can keep each shape prepared, and a
+ * read costs no query compile. The WHERE clause is `matchQueryText`, the text twin of `matchQuery`.
  */
 export async function readEvents(
-  db: Kysely<EventStoreTables>,
+  run: StatementRunner,
+  names: StatementNames,
+  schema: string,
   query: readonly QueryItemShape[] | undefined,
   options: ReadOptions,
 ): Promise<{ rows: EventRow[]; snapshot: string }> {
-  let inner = db.selectFrom('events').select(eventColumns);
-  if (query && query.length > 0) inner = inner.where((eb) => matchQuery(eb, query));
-  if (options.after !== undefined) inner = inner.where('events.position', '>', options.after.toString());
-  inner = inner.orderBy('events.position', options.backwards ? 'desc' : 'asc');
-  if (options.limit !== undefined) inner = inner.limit(options.limit);
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where: string[] = [];
+  if (query && query.length > 0) where.push(matchQueryText(query, param));
+  if (options.after !== undefined) where.push(`"events"."position" > ${param(options.after.toString())}`);
+  const direction = options.backwards ? 'DESC' : 'ASC';
+  const limit = options.limit !== undefined ? ` LIMIT ${param(options.limit)}` : '';
+  const text =
+    `SELECT s.statement_value, e.* FROM (SELECT pg_current_snapshot()::text AS statement_value) s LEFT JOIN LATERAL (` +
+    `SELECT "events"."position", "events"."transaction_id", "events"."id", "events"."type", "events"."data", "events"."tags", ` +
+    `"events"."metadata", "events"."occurred_at" FROM "${schema}"."events"` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY "events"."position" ${direction}${limit}) e ON true ORDER BY e.position ${direction}`;
 
-  const direction = sql.raw(options.backwards ? 'DESC' : 'ASC');
-  const { rows, value } = await withStatementValue(db, sql<string>`pg_current_snapshot()::text`, inner, sql`e.position ${direction}`);
-  return { rows, snapshot: value };
+  const rows = await run<EventRow & { statement_value: string }>(text, values, names.nameOf(text));
+  const first = rows[0];
+  if (!first) throw new Error('a LEFT JOIN LATERAL returned no row');
+  return { rows: first.position === null ? [] : rows, snapshot: first.statement_value };
 }
