@@ -35,3 +35,6 @@ export function normalizeName(name: string): string {
 export const depositTag = (depositId: string) => `deposit:${depositId}`;
 export const withdrawalTag = (withdrawalId: string) => `withdrawal:${withdrawalId}`;
 export const transferTag = (transferId: string) => `transfer:${transferId}`;
+
+/** Every event type of the bank: what a projection over all of them reads. */
+export const bankEventTypes = ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'MoneyTransferred', 'AccountClosed'] as const satisfies readonly BankEvent['type'][];

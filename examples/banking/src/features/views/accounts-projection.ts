@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { defineProjection } from '@tally/projections';
-import type { BankEvent } from '../../domain/events.js';
+import { bankEventTypes, type BankEvent } from '../../domain/events.js';
 import type { Insertable } from 'kysely';
 import type { BankReadDb } from './read-model.js';
 
@@ -11,7 +11,7 @@ import type { BankReadDb } from './read-model.js';
 export const accountsProjection = defineProjection<BankEvent, BankReadDb>({
   name: 'bank-accounts',
   version: 1,
-  query: [{ types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'MoneyTransferred', 'AccountClosed'] }],
+  query: [{ types: bankEventTypes }],
   setup: async (db) => {
     await sql`
       CREATE TABLE IF NOT EXISTS bank_accounts (

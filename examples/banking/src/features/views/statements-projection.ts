@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { defineProjection } from '@tally/projections';
-import type { BankEvent } from '../../domain/events.js';
+import { bankEventTypes, type BankEvent } from '../../domain/events.js';
 import type { BankReadDb } from './read-model.js';
 import { accountsOf, statementLines } from './statement.js';
 
@@ -11,7 +11,7 @@ import { accountsOf, statementLines } from './statement.js';
 export const statementsProjection = defineProjection<BankEvent, BankReadDb>({
   name: 'bank-statements',
   version: 1,
-  query: [{ types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'MoneyTransferred', 'AccountClosed'] }],
+  query: [{ types: bankEventTypes }],
   setup: async (db) => {
     await sql`
       CREATE TABLE IF NOT EXISTS bank_statement_lines (
