@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { uniqueDatabaseName, withDatabase } from './names.js';
+import { randomBytes } from 'node:crypto';
+import { withDatabase } from './names.js';
 import { acquireTestServer } from './server.js';
 
 declare module 'vitest' {
@@ -8,6 +9,7 @@ declare module 'vitest' {
     tallyAdminUrl: string;
     tallyTemplate: string;
     tallyBackend: string;
+    tallyRunId: string;
   }
 }
 
@@ -24,7 +26,10 @@ export function createGlobalSetup(options: GlobalSetupOptions = {}) {
   return async function setup(project: TestProject): Promise<() => Promise<void>> {
     const server = await acquireTestServer();
     console.log(`[tally tests] PostgreSQL backend: ${server.backend}`);
-    const template = uniqueDatabaseName('tally_tpl');
+    // Everything this run creates carries its id: its teardown drops only its own databases, never those of
+    // another run sharing the server (a second developer, CI).
+    const runId = randomBytes(6).toString('hex');
+    const template = `tally_tpl_${runId}`;
     const admin = new pg.Client({ connectionString: server.adminUrl });
     await admin.connect();
     try {
@@ -36,14 +41,15 @@ export function createGlobalSetup(options: GlobalSetupOptions = {}) {
     project.provide('tallyAdminUrl', server.adminUrl);
     project.provide('tallyTemplate', template);
     project.provide('tallyBackend', server.backend);
+    project.provide('tallyRunId', runId);
 
     return async () => {
       const client = new pg.Client({ connectionString: server.adminUrl });
       await client.connect();
       try {
         const { rows } = await client.query<{ datname: string }>(
-          `SELECT datname FROM pg_database WHERE datname LIKE 'tally\\_test\\_%' OR datname = $1`,
-          [template],
+          `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
+          [`tally\\_test\\_${runId}\\_%`, template],
         );
         for (const { datname } of rows) {
           await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);

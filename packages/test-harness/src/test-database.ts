@@ -16,7 +16,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('tallyAdminUrl');
   const template = inject('tallyTemplate');
-  const name = uniqueDatabaseName('tally_test');
+  const name = uniqueDatabaseName(`tally_test_${inject('tallyRunId')}`);
   await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`);
   return {
     url: withDatabase(adminUrl, name),
