@@ -32,7 +32,7 @@ export interface Bank {
   readonly db: Kysely<BankReadDb>;
   /** Creates the event tables and the read tables (idempotent). */
   migrate(): Promise<void>;
-  openAccount(command: OpenAccount, metadata?: EventMetadata): Promise<AccountOpenedResult>;
+  openAccount(command: OpenAccount, metadata?: EventMetadata): Promise<Outcome<AccountOpenedResult>>;
   deposit(command: Deposit, metadata?: EventMetadata): Promise<Outcome<DepositResult>>;
   withdraw(command: Withdraw, metadata?: EventMetadata): Promise<Outcome<WithdrawalResult>>;
   transfer(command: Transfer, metadata?: EventMetadata): Promise<Outcome<TransferResult>>;

@@ -56,6 +56,20 @@ describe('HTTP API', () => {
     expect([other.status, errorCode(other.body)]).toEqual([409, 'OPERATION_ID_REUSED']);
   });
 
+  it('makes opening retry-safe with a client-chosen accountId: 201, then 200 replayed; other details → 409', async () => {
+    const body = { customerName: 'Idem Ida', initialDeposit: 700, accountId: 'acct-idem-1' };
+    const first = await post('/accounts', body);
+    const again = await post('/accounts', body);
+    expect([first.status, first.body.replayed, first.body.accountId]).toEqual([201, false, 'acct-idem-1']);
+    expect([again.status, again.body.replayed, again.body.accountId]).toEqual([200, true, 'acct-idem-1']);
+    const changed = await post('/accounts', { ...body, initialDeposit: 800 });
+    expect([changed.status, errorCode(changed.body)]).toEqual([409, 'OPERATION_ID_REUSED']);
+    const otherId = await post('/accounts', { customerName: 'Idem Ida', accountId: 'acct-idem-2' });
+    expect([otherId.status, errorCode(otherId.body)]).toEqual([409, 'DUPLICATE_CUSTOMER_NAME']);
+    const { events } = await bank.store.read([{ tags: ['account:acct-idem-1'] }]);
+    expect(events).toHaveLength(1);
+  });
+
   it.each([
     ['a string amount', { amount: '100', depositId: 'x1' }],
     ['a fractional amount', { amount: 1.5, depositId: 'x1' }],

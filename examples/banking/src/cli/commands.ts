@@ -50,14 +50,16 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
     .option('--type <type>', 'checking or savings', accountType, 'checking')
     .option('--currency <code>', 'ISO 4217 code', 'USD')
     .option('--initial <amount>', 'initial deposit', '0')
-    .action(async (name: string[], options: { type: 'checking' | 'savings'; currency: string; initial: string }) => {
+    .option('--account-id <id>', 'retry-safe id of the new account (default: a new UUID)')
+    .action(async (name: string[], options: { type: 'checking' | 'savings'; currency: string; initial: string; accountId?: string }) => {
       const opened = await bank.openAccount({
+        accountId: options.accountId,
         customerName: name.join(' '),
         accountType: options.type,
         currency: options.currency,
         initialDeposit: options.initial === '0' ? 0 : parseAmount(options.initial, options.currency, 'initial deposit'),
       });
-      print(`opened ${opened.accountType} account ${opened.accountId} for ${opened.customerName} with ${formatMoney(opened.initialDeposit, opened.currency)}`);
+      print(`${opened.replayed ? 'already opened' : 'opened'} ${opened.accountType} account ${opened.accountId} for ${opened.customerName} with ${formatMoney(opened.initialDeposit, opened.currency)}`);
     });
 
   program

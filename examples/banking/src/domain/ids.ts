@@ -17,5 +17,5 @@ const namespace = '5b0c8a4e-3f1d-4c2a-9e57-0d6f1b2a7c91';
  * The event id of an operation: derived from the client's operation id, so a retried request writes an event
  * with the same id, which the store keeps once (and refuses if the retry's content differs).
  */
-export const operationEventId = (kind: 'deposit' | 'withdrawal' | 'transfer' | 'close', operationId: string): string =>
+export const operationEventId = (kind: 'open' | 'deposit' | 'withdrawal' | 'transfer' | 'close', operationId: string): string =>
   uuidv5(`${kind}:${operationId}`, namespace);

@@ -76,8 +76,11 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
 
   app.post(
     '/accounts',
-    { schema: { summary: 'Open an account', body: OpenAccountBody, response: { 201: AccountOpenedReply, ...errors } } },
-    async (request, reply) => reply.status(201).send(await bank.openAccount(request.body, meta(request))),
+    { schema: { summary: 'Open an account', body: OpenAccountBody, response: { 200: AccountOpenedReply, 201: AccountOpenedReply, ...errors } } },
+    async (request, reply) => {
+      const outcome = await bank.openAccount(request.body, meta(request));
+      return reply.status(outcome.replayed ? 200 : 201).send(outcome);
+    },
   );
 
   app.post(

@@ -16,6 +16,7 @@ export const OpenAccountBody = Type.Object(
     accountType: Type.Optional(AccountTypeSchema),
     currency: Type.Optional(Currency),
     initialDeposit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_AMOUNT, description: 'minor units, ≥ 0' })),
+    accountId: Type.Optional({ ...Id, description: 'optional, chosen by the client: makes the request retry-safe' }),
   },
   { additionalProperties: false },
 );
@@ -42,6 +43,7 @@ export const AccountOpenedReply = Type.Object({
   accountType: AccountTypeSchema,
   currency: Type.String(),
   initialDeposit: Type.Integer(),
+  replayed: Type.Boolean(),
 });
 const replayed = Type.Boolean({ description: 'true when this operation id was applied before (nothing new happened)' });
 export const DepositReply = Type.Object({ accountId: Type.String(), depositId: Type.String(), amount: Type.Integer(), currency: Type.String(), replayed });

@@ -1,6 +1,7 @@
 import type { NewEvent } from '@tally/eventstore';
 import { InvalidInputError } from '../../domain/errors.js';
 import { accountTag, customerTag, type AccountType, type BankEvent } from '../../domain/events.js';
+import { operationEventId } from '../../domain/ids.js';
 import { checkAmount, checkCurrency } from '../../domain/money.js';
 import type { AccountOpenedResult, OpenAccount } from './types.js';
 
@@ -30,7 +31,7 @@ export function decideOpenAccount(command: OpenAccount, accountId: string): { ev
   const initialDeposit = checkAmount(command.initialDeposit ?? 0, 'initialDeposit', { allowZero: true });
   const result = { accountId, customerName, accountType, currency, initialDeposit };
   return {
-    event: { type: 'AccountOpened', data: result, tags: [accountTag(accountId), customerTag(customerName)] },
+    event: { type: 'AccountOpened', id: operationEventId('open', accountId), data: result, tags: [accountTag(accountId), customerTag(customerName)] },
     result,
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { thrownBy } from '../../../test/history.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { accountTag, customerTag } from '../../domain/events.js';
+import { operationEventId } from '../../domain/ids.js';
 import { MAX_AMOUNT } from '../../domain/money.js';
 import { checkCustomerName, decideOpenAccount } from './decide.js';
 import type { OpenAccount } from './types.js';
@@ -19,7 +20,12 @@ describe('decideOpenAccount', () => {
   it('opens a checking USD account with no initial deposit by default', () => {
     const { event, result } = decideOpenAccount({ customerName: 'Ada Lovelace' }, accountId);
     expect(result).toEqual({ accountId, customerName: 'Ada Lovelace', accountType: 'checking', currency: 'USD', initialDeposit: 0 });
-    expect(event).toEqual({ type: 'AccountOpened', data: result, tags: [accountTag(accountId), customerTag('Ada Lovelace')] });
+    expect(event).toEqual({
+      type: 'AccountOpened',
+      id: operationEventId('open', accountId),
+      data: result,
+      tags: [accountTag(accountId), customerTag('Ada Lovelace')],
+    });
   });
 
   it('keeps the given type, currency and initial deposit', () => {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { AppendConditionError, type EventMetadata, type EventStore } from '@tally/eventstore';
+import { AppendConditionError, EventIdConflictError, type EventMetadata, type EventStore } from '@tally/eventstore';
 import { RuleViolationError } from '../../domain/errors.js';
 import { customerTag, type BankEvent } from '../../domain/events.js';
+import { checkId } from '../../domain/ids.js';
+import type { Outcome } from '../../domain/run-decision.js';
 import { decideOpenAccount } from './decide.js';
 import type { AccountOpenedResult, OpenAccount } from './types.js';
 
@@ -9,20 +11,29 @@ import type { AccountOpenedResult, OpenAccount } from './types.js';
 /**
  * Opens an account. Two concurrent requests for one name cannot both succeed: the condition (no `after`)
  * requires that no event with the name's tag exists, and the store checks it under a lock on that tag.
- * @throws {InvalidInputError} {RuleViolationError} DUPLICATE_CUSTOMER_NAME
+ * With a client-chosen `accountId` the request is retry-safe: the event id derives from it, and the store
+ * answers a repeat of the same event as a duplicate before it looks at the condition.
+ * @throws {InvalidInputError} {RuleViolationError} DUPLICATE_CUSTOMER_NAME, OPERATION_ID_REUSED
  */
-export async function openAccount(store: EventStore<BankEvent>, command: OpenAccount, metadata?: EventMetadata): Promise<AccountOpenedResult> {
-  const { event, result } = decideOpenAccount(command, randomUUID());
+export async function openAccount(store: EventStore<BankEvent>, command: OpenAccount, metadata?: EventMetadata): Promise<Outcome<AccountOpenedResult>> {
+  const accountId = command.accountId === undefined ? randomUUID() : checkId(command.accountId, 'accountId');
+  const { event, result } = decideOpenAccount(command, accountId);
   try {
-    await store.append([event], { condition: { query: [{ tags: [customerTag(result.customerName)] }] }, ...(metadata ? { metadata } : {}) });
+    const appended = await store.append([event], {
+      condition: { query: [{ tags: [customerTag(result.customerName)] }] },
+      ...(metadata ? { metadata } : {}),
+    });
+    return { ...result, replayed: appended.duplicate };
   } catch (error) {
     if (error instanceof AppendConditionError) {
       throw new RuleViolationError('DUPLICATE_CUSTOMER_NAME', `a customer named "${result.customerName}" already has an account`, {
         customerName: result.customerName,
       });
     }
+    if (error instanceof EventIdConflictError) {
+      throw new RuleViolationError('OPERATION_ID_REUSED', `account ${accountId} was already opened with other details`, { accountId });
+    }
     throw error;
   }
-  return result;
 }
 // #endregion open

@@ -9,6 +9,11 @@ export interface OpenAccount {
   readonly currency?: string | undefined;
   /** Minor units, ≥ 0. @defaultValue 0 */
   readonly initialDeposit?: number | undefined;
+  /**
+   * Chosen by the client to make the request retry-safe: a retry with the same id and details answers the
+   * same account (`replayed: true`). @defaultValue a new UUID
+   */
+  readonly accountId?: string | undefined;
 }
 
 export interface AccountOpenedResult {
