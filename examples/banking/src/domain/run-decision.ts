@@ -58,8 +58,9 @@ export async function runDecision<R extends object>(store: EventStore<BankEvent>
         condition: { query: spec.condition, after: head },
         ...(options.metadata ? { metadata: options.metadata } : {}),
       });
-      // A concurrent retry of the same request wrote the same events first: decide again, it will replay.
-      if (!appended.duplicate) return { ...decision.result, replayed: false };
+      // `duplicate`: a concurrent retry of the same request stored the very same events first (same ids,
+      // same content), so this request was applied once, by the other copy.
+      return { ...decision.result, replayed: appended.duplicate };
     } catch (error) {
       if (error instanceof EventIdConflictError) {
         throw new RuleViolationError('OPERATION_ID_REUSED', 'this operation id was already used for a different request', {}, { cause: error });

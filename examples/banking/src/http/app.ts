@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bank } from '../bank.js';
 import type { AccountView, Statement } from '../features/views/queries.js';
 import { toErrorResponse } from './errors.js';
@@ -158,4 +158,3 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
   return app;
 }
 
-export type { FastifyBaseLogger };
