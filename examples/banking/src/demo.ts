@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createBank, type Bank } from './bank.js';
-import { waitForProjections } from './catch-up.js';
 import { accountsTable, statementTable } from './cli/format.js';
 import { openDatabase } from './database.js';
 import { BankError } from './domain/errors.js';
@@ -77,7 +76,7 @@ try {
   const { asOf, bobId } = await scenario(bank);
 
   say('\n6. Views (projections run by the projector, checkpoint in the same transaction as the read tables)');
-  await waitForProjections(projector, bank.db);
+  await projector.waitForCatchUp();
   say(accountsTable(await bank.listAccounts()));
   say(statementTable(await bank.getStatement(bobId)));
   say('\n7. Temporal query: Bob’s account as it was right after the deposit (folded from the events)');

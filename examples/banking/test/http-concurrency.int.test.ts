@@ -4,7 +4,6 @@ import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBank, type Bank } from '../src/bank.js';
-import { waitForProjections } from '../src/catch-up.js';
 import { evolveAccount, foldAccount } from '../src/domain/account.js';
 import { buildApp } from '../src/http/app.js';
 import { statementLines } from '../src/features/views/statement.js';
@@ -167,7 +166,7 @@ describe('32 concurrent HTTP clients among 10 accounts', () => {
     expect(finalBalances.reduce((a, b) => a + b, 0)).toBe(expectedTotal);
 
     // Read models equal the fold: accounts, and every statement line with its running balance.
-    await waitForProjections(projector, bank.db, { timeoutMs: 60_000 });
+    await projector.waitForCatchUp({ timeoutMs: 60_000 });
     for (const [i, id] of accountIds.entries()) {
       const { status, json } = await call('GET', `/accounts/${id}`);
       expect(status).toBe(200);

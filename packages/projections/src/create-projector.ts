@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventShape, EventStore, Query } from '@tally/eventstore';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { coerceError, ConfigurationError, UnknownProjectionError } from './errors.js';
+import { CatchUpError, coerceError, ConfigurationError, UnknownProjectionError } from './errors.js';
 import { silentLogger, type ProjectorLogger } from './logger.js';
 import { ProjectionRunner, type RunnerContext } from './projection-runner.js';
 import { rebuildProjection } from './rebuild-projection.js';
@@ -81,6 +82,14 @@ export interface Projector {
   status(): Promise<ProjectionStatus[]>;
   /** Names of the projections this process runs now. */
   owned(): string[];
+  /**
+   * Resolves once every projection (but inline ones) has applied every event committed before the call, by
+   * this worker or another: each checkpoint has passed the transaction ids of the caller's snapshot. Events
+   * are applied once settled, so a transaction open anywhere on the server delays it until it ends. For
+   * tests, demos and read-your-writes. `lagEvents` in `status()` cannot tell this: it counts settled events only.
+   * @throws {CatchUpError} when a projection has failed, or after `timeoutMs` (default 30 000)
+   */
+  waitForCatchUp(options?: { readonly timeoutMs?: number }): Promise<void>;
 }
 
 /**
@@ -214,7 +223,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     }, claimIntervalMs);
   }
 
-  return {
+  const projector: Projector = {
     workerId,
     start() {
       if (state === 'running') return Promise.resolve();
@@ -319,5 +328,23 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     },
 
     owned: () => [...runners.keys()],
+
+    async waitForCatchUp({ timeoutMs = 30_000 } = {}) {
+      const { rows } = await sql<{ xmax: string }>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`.execute(db);
+      const target = BigInt(rows[0]!.xmax);
+      const deadline = Date.now() + timeoutMs;
+      for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+        const pending = (await projector.status()).filter((s) => s.state !== 'inline' && s.checkpoint.transactionId < target);
+        const failed = pending.find((s) => s.state === 'failed');
+        if (failed) throw new CatchUpError(failed.name, `projection "${failed.name}" failed: ${failed.lastError ?? 'unknown error'}`);
+        if (pending.length === 0) return;
+        if (Date.now() > deadline) {
+          const behind = pending.map((s) => `${s.name} (${s.state}, at transaction ${s.checkpoint.transactionId})`).join(', ');
+          throw new CatchUpError(pending[0]!.name, `not caught up with transaction ${target} after ${timeoutMs} ms: ${behind}`);
+        }
+        await sleep(pause);
+      }
+    },
   };
+  return projector;
 }

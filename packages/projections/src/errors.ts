@@ -41,6 +41,16 @@ export class ProjectionHandlerError extends ProjectionError {
   }
 }
 
+/** `waitForCatchUp` gave up: a projection failed, or did not reach the target within the time allowed. */
+export class CatchUpError extends ProjectionError {
+  constructor(
+    readonly projection: string,
+    message: string,
+  ) {
+    super('CATCH_UP_FAILED', message);
+  }
+}
+
 /** The projector was stopped. */
 export class ProjectorStoppedError extends ProjectionError {
   constructor() {

@@ -4,6 +4,7 @@ export { matchesQuery } from './match-query.js';
 export { createProjector } from './create-projector.js';
 export type { Projector, ProjectorOptions, WakeupStream } from './create-projector.js';
 export {
+  CatchUpError,
   CheckpointMovedError,
   ConfigurationError,
   ProjectionError,

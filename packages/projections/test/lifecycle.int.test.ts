@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createProjector, type Projector } from '../src/index.js';
+import { CatchUpError, createProjector, type Projector } from '../src/index.js';
 import { balanceLines, balanceProjection, foldBalances, plain, readBalances, type BankEvent } from './fixtures/bank.js';
 import { appendContinuously, eventually, setupDatabase } from './helpers.js';
 
@@ -41,6 +41,28 @@ describe('projector lifecycle', () => {
     await eventually(async () => (await worker.status())[0]!.state === 'running', 5000);
     const [after] = await worker.status();
     expect(after).toMatchObject({ state: 'running', lagEvents: 0, lagSeconds: 0, owner: worker.workerId, ownedHere: true, lastError: null });
+    await worker.stop();
+  });
+
+  it('waitForCatchUp waits for events that committed but are not settled yet (lagEvents would say 0)', async () => {
+    const worker = projector([balanceProjection('catch-up', 't_catch')]);
+    await worker.start();
+    // A transaction with an xid, open elsewhere on the server, holds the settled horizon below the appends.
+    const holder = await db.startTransaction().execute();
+    try {
+      await sql`SELECT pg_current_xact_id()`.execute(holder);
+      await store.append(deposits(20));
+      const waiting = worker.waitForCatchUp({ timeoutMs: 20_000 });
+      const outcome = await Promise.race([waiting.then(() => 'resolved'), new Promise((resolve) => setTimeout(() => resolve('pending'), 500))]);
+      expect(outcome).toBe('pending');
+      expect((await worker.status())[0]!.lagEvents).toBe(0); // what a wait on lagEvents would have trusted
+      await holder.rollback().execute();
+      await waiting;
+    } finally {
+      if (!holder.isRolledBack) await holder.rollback().execute();
+    }
+    const { events } = await store.read();
+    expect(balanceLines(await readBalances(db, 't_catch'))).toEqual(balanceLines(foldBalances(plain(events))));
     await worker.stop();
   });
 
@@ -88,6 +110,8 @@ describe('projector lifecycle', () => {
     expect(bad1.lagEvents).toBeGreaterThan(30);
     const { rows } = await sql<{ n: number }>`SELECT coalesce(max(balance), 0)::int AS n FROM t_bad`.execute(db);
     expect(rows[0]!.n).toBeLessThan(777_777);
+
+    await expect(worker.waitForCatchUp({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(CatchUpError);
 
     // The other projection keeps running.
     await store.append(deposits(20));

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Projector } from '@tally/projections';
 import type { Bank } from '../bank.js';
-import { waitForProjections } from '../catch-up.js';
 import { formatMoney, parseAmount } from '../domain/money.js';
 import { accountsTable, statementTable } from './format.js';
 
@@ -37,7 +36,7 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
   // Views read the projections: let them catch up with this process's last write first.
   const fresh = async () => {
     try {
-      await waitForProjections(projector, bank.db, { timeoutMs: 5_000 });
+      await projector.waitForCatchUp({ timeoutMs: 5_000 });
     } catch (error) {
       print(`note: the views may be behind (${error instanceof Error ? error.message : String(error)})`);
     }
