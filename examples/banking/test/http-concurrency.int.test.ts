@@ -162,7 +162,7 @@ describe('32 concurrent HTTP clients among 10 accounts', () => {
       if (op.kind === 'deposit') expectedTotal += op.amount;
       if (op.kind === 'withdraw') expectedTotal -= op.amount;
     }
-    const finalBalances = accountIds.map((id) => foldAccount(id, events).balance);
+    const finalBalances = accountIds.map((id) => running.get(id)!.balance);
     expect(finalBalances.reduce((a, b) => a + b, 0)).toBe(expectedTotal);
 
     // Read models equal the fold: accounts, and every statement line with its running balance.

@@ -32,7 +32,17 @@ export const statementsProjection = defineProjection<BankEvent, BankReadDb>({
     await trx.deleteFrom('bank_statement_lines').execute();
   },
   handle: async (events, trx) => {
-    const accountIds = [...new Set(events.flatMap(accountsOf))];
+    // Each account's events, in batch order: every statement is then built from its own events only, not
+    // by scanning the whole batch once per account.
+    const byAccount = new Map<string, (typeof events)[number][]>();
+    for (const event of events) {
+      for (const accountId of accountsOf(event)) {
+        const list = byAccount.get(accountId);
+        if (list) list.push(event);
+        else byAccount.set(accountId, [event]);
+      }
+    }
+    const accountIds = [...byAccount.keys()];
     if (accountIds.length === 0) return;
     const lastLines = await trx
       .selectFrom('bank_statement_lines')
@@ -44,7 +54,7 @@ export const statementsProjection = defineProjection<BankEvent, BankReadDb>({
       .execute();
     const last = new Map(lastLines.map((row) => [row.account_id, { seq: row.seq, balance: Number(row.balance_after) }]));
     const rows = accountIds.flatMap((accountId) =>
-      statementLines(accountId, events, last.get(accountId)).map((line) => ({
+      statementLines(accountId, byAccount.get(accountId) ?? [], last.get(accountId)).map((line) => ({
         account_id: accountId,
         seq: line.seq,
         position: line.position,
