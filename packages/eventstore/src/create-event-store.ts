@@ -15,7 +15,7 @@ import { toStoredEvent } from './map-row.js';
 import { CoalescingNotifier } from './notifier.js';
 import { migrateSchema } from './schema/migrate.js';
 import { REPEATABLE_READ_SQLSTATE, type EventStoreTables } from './schema/tables.js';
-import { appendEvents, appendStatement, type AppendOutcome } from './sql/append-events.js';
+import { appendEvents, appendStatements, type AppendOutcome } from './sql/append-events.js';
 import { readEvents } from './sql/read-events.js';
 import { readPage } from './sql/read-page.js';
 import { readSettled, settledHorizon } from './sql/read-settled.js';
@@ -175,7 +175,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
   }
   const db = rootDb.withSchema(schema);
   const notifier = new CoalescingNotifier(rootRun, channel);
-  const appendSql = appendStatement(schema);
+  const appendSql = appendStatements(schema);
   const readNames = new StatementNames(`tally_read_${schema}_`);
   let closed = false;
 
@@ -235,12 +235,17 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
               throw new AppendConditionError({ query: condition?.query ?? [], after: condition?.after });
             case 'id-conflict':
               throw new EventIdConflictError(result.conflictId);
-            default: {
+            case 'duplicate':
+              return { positions: result.positions, lastPosition: result.positions[result.positions.length - 1]!, duplicate: true };
+            case 'appended': {
               const lastPosition = result.positions[result.positions.length - 1]!;
-              if (result.outcome === 'appended' && notifyMode === 'after-commit' && !inTransaction) {
-                notifier.notify(lastPosition);
-              }
-              return { positions: result.positions, lastPosition, duplicate: result.outcome === 'duplicate' };
+              if (notifyMode === 'after-commit' && !inTransaction) notifier.notify(lastPosition);
+              return {
+                positions: result.positions,
+                lastPosition,
+                duplicate: false,
+                ...(result.head === null ? {} : { head: result.head as Head }),
+              };
             }
           }
         }),

@@ -94,6 +94,15 @@ export interface AppendResult {
   readonly lastPosition: bigint;
   /** True when every event id was already stored with the same content: nothing was written. */
   readonly duplicate: boolean;
+  /**
+   * After a conditional append that wrote its events: the head to pass as `condition.after` of the next
+   * append under the same condition, when the caller decides from what it read plus what it just appended
+   * (a decision state kept in memory) instead of reading again. Every event matching the condition that this
+   * head covers was in the read or in this append; anything else that matches, committed later or still in
+   * flight, fails that next append. Absent after an unconditional append (nothing says what the caller knows)
+   * and after a duplicate (the condition was not checked).
+   */
+  readonly head?: Head;
 }
 
 export interface ReadOptions {

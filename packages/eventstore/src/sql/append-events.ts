@@ -2,7 +2,8 @@ import type { LockPlan } from '../lock-keys.js';
 import type { StatementRunner } from './runner.js';
 
 export type AppendOutcome =
-  | { readonly outcome: 'appended' | 'duplicate'; readonly positions: bigint[] }
+  | { readonly outcome: 'appended'; readonly positions: bigint[]; readonly head: string | null }
+  | { readonly outcome: 'duplicate'; readonly positions: bigint[] }
   | { readonly outcome: 'condition-failed' }
   | { readonly outcome: 'id-conflict'; readonly conflictId: string };
 
@@ -15,34 +16,67 @@ export interface AppendInput {
   readonly notifyChannel: string | null;
 }
 
+export interface AppendStatements {
+  /** `append_events` (see the migrations): locks, idempotency, condition, insert. */
+  readonly general: { readonly text: string; readonly name: string };
+  /** A plain INSERT for what most appends are: no condition, no caller-chosen ids. */
+  readonly plain: { readonly text: string; readonly name: string };
+}
+
 /**
- * The call of `append_events` (see the migration) for `schema`: one fixed text per store, built once, so
- * nothing is compiled per append and the store's own connections can keep it prepared.
+ * The two append statements of `schema`, each one fixed text per store, built once, so nothing is compiled per
+ * append and the store's own connections keep them prepared.
+ *
+ * The plain statement skips the PL/pgSQL call (measured with pgbench, 8 clients: a third more appends per
+ * second). It still takes the write locks before inserting: the lock subquery is uncorrelated, so it runs
+ * once as the INSERT's one-time filter, before the first row is produced; `occurred_at` is an init plan too,
+ * first evaluated with the first row, so after the locks. Same rows, locks and order as `append_events`.
  */
-export function appendStatement(schema: string): { readonly text: string; readonly name: string } {
+export function appendStatements(schema: string): AppendStatements {
   return {
-    text: `SELECT outcome, positions, conflict_id FROM "${schema}".append_events($1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::text)`,
-    name: `tally_append_${schema}`,
+    general: {
+      text: `SELECT outcome, positions, conflict_id, head FROM "${schema}".append_events($1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::text)`,
+      name: `tally_append_${schema}`,
+    },
+    plain: {
+      text:
+        `WITH inserted AS (INSERT INTO "${schema}".events (id, type, data, tags, metadata, occurred_at) ` +
+        `SELECT e.id, e.type, e.data, e.tags, e.metadata, (SELECT clock_timestamp()) ` +
+        `FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, type text, data jsonb, tags text[], metadata jsonb)) ` +
+        `WITH ORDINALITY AS e(id, type, data, tags, metadata, ord) ` +
+        `WHERE (SELECT count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.key) ELSE pg_advisory_xact_lock_shared(l.key) END) ` +
+        `FROM unnest($2::bigint[], $3::boolean[]) AS l(key, exclusive)) >= 0 ` +
+        `ORDER BY e.ord RETURNING position) ` +
+        `SELECT array_agg(position ORDER BY position) AS positions, ` +
+        `CASE WHEN $4::text IS NOT NULL THEN pg_notify($4::text, max(position)::text) END AS notified FROM inserted`,
+      name: `tally_append_plain_${schema}`,
+    },
   };
 }
 
-/** Calls `append_events`: locks, idempotency, condition and insert in one statement. */
-export async function appendEvents(
-  run: StatementRunner,
-  statement: { readonly text: string; readonly name: string },
-  input: AppendInput,
-): Promise<AppendOutcome> {
-  const rows = await run<{ outcome: string; positions: string[] | null; conflict_id: string | null }>(
-    statement.text,
+/**
+ * Appends: the plain INSERT when there is no condition and no caller-chosen id, else `append_events`. Either
+ * way one statement and one round trip.
+ */
+export async function appendEvents(run: StatementRunner, statements: AppendStatements, input: AppendInput): Promise<AppendOutcome> {
+  if (input.queryJson === null && !input.checkIds) {
+    const { text, name } = statements.plain;
+    const rows = await run<{ positions: string[] | null }>(text, [input.eventsJson, input.locks.keys, input.locks.exclusive, input.notifyChannel], name);
+    return { outcome: 'appended', positions: (rows[0]?.positions ?? []).map((p) => BigInt(p)), head: null };
+  }
+  const { text, name } = statements.general;
+  const rows = await run<{ outcome: string; positions: string[] | null; conflict_id: string | null; head: string | null }>(
+    text,
     [input.eventsJson, input.locks.keys, input.locks.exclusive, input.checkIds, input.queryJson, input.snapshot, input.notifyChannel],
-    statement.name,
+    name,
   );
   const row = rows[0];
   if (!row) throw new Error('append_events returned no row');
   switch (row.outcome) {
     case 'appended':
+      return { outcome: 'appended', positions: (row.positions ?? []).map((p) => BigInt(p)), head: row.head };
     case 'duplicate':
-      return { outcome: row.outcome, positions: (row.positions ?? []).map((p) => BigInt(p)) };
+      return { outcome: 'duplicate', positions: (row.positions ?? []).map((p) => BigInt(p)) };
     case 'condition-failed':
       return { outcome: 'condition-failed' };
     case 'id-conflict':
