@@ -10,7 +10,7 @@ import { analyzeAppendTables } from './diagnostics.js';
 import type { TallyBenchEvent } from './events.js';
 import { formatRate, runGroup, type GroupResult, type RoundPlan } from './measure.js';
 import { createRawSchema, rawAppend } from './raw.js';
-import { tallyAppend, tallyConditionalDistinct } from './tally.js';
+import { tallyAppend, tallyConditionalCarried, tallyConditionalDistinct } from './tally.js';
 
 const intEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const single8 = await runGroup(
       'single8',
       'append 1 event/call, 8 clients',
-      [rawAppend(db.url, 8, 1), tallyAppend(store, 'tally', 8, 1), tallyConditionalDistinct(store, 8)],
+      [rawAppend(db.url, 8, 1), tallyAppend(store, 'tally', 8, 1), tallyConditionalDistinct(store, 8), tallyConditionalCarried(store, 8)],
       plan,
       log,
       analyze,

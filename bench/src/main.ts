@@ -9,7 +9,7 @@ import { describeError, runGroup, type Contender, type GroupResult, type RoundPl
 import { createRawSchema, rawAppend } from './raw.js';
 import { groupIds, labels, renderMarkdown, renderText, type BenchResults } from './report.js';
 import { runSeededScenarios } from './seeded.js';
-import { tallyAppend, tallyConditionalDistinct, tallyConditionalHot, type BenchStore } from './tally.js';
+import { tallyAppend, tallyConditionalCarried, tallyConditionalDistinct, tallyConditionalHot, type BenchStore } from './tally.js';
 
 const intEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
         tallyAppend(tallyInTransaction, labels.tallyInTransaction, 8, 1),
         tallyAppend(tallyOff, labels.tallyOff, 8, 1),
         tallyConditionalDistinct(tally, 8),
+        tallyConditionalCarried(tally, 8),
         tallyConditionalHot(tally, 8),
         emmettContender(8, 1),
       ], plan, log, analyze),

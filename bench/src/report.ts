@@ -19,6 +19,7 @@ export const labels = {
   tallyInTransaction: 'tally notify in-transaction',
   tallyOff: 'tally notify off',
   conditionalDistinct: 'tally conditional, distinct keys',
+  conditionalCarried: 'tally conditional, distinct keys, carried head',
   conditionalHot: 'tally conditional, one hot key',
   emmett: 'emmett',
 } as const;
@@ -79,7 +80,12 @@ export function targets(r: BenchResults): Target[] {
       ['1 client', vsRaw(groupIds.batch1, labels.tally)],
       ['8 clients', vsRaw(groupIds.batch8, labels.tally)],
     ], 0.6),
-    atLeast('Conditional append, distinct keys, 8 clients ≥ 0.5× raw', [['8 clients', vsRaw(groupIds.single8, labels.conditionalDistinct)]], 0.5),
+    atLeast('Conditional append, distinct keys, 8 clients ≥ 0.5× raw: the append guarded by the head of the previous append (no read)', [
+      ['8 clients', vsRaw(groupIds.single8, labels.conditionalCarried)],
+    ], 0.5),
+    atLeast('The same bar for the whole decision, read + conditional append, distinct keys, 8 clients', [
+      ['8 clients', vsRaw(groupIds.single8, labels.conditionalDistinct)],
+    ], 0.5),
     {
       name: 'Conditional append p99 on 1M events (seeded, ANALYZEd) within 2× of p99 on 1k',
       measured: `p99 ${fmtMs(large)} ms vs ${fmtMs(small)} ms = ${fmtRatio(p99Ratio)}`,
@@ -156,7 +162,8 @@ function observations(r: BenchResults): string[] {
   const rate = (label: string) => row(g8, label)?.rate;
   const out = [
     `notify 'after-commit' vs 'off' (8 clients): ${fmtRatio(ratio(rate(labels.tally), rate(labels.tallyOff)))}; 'in-transaction' vs 'off': ${fmtRatio(ratio(rate(labels.tallyInTransaction), rate(labels.tallyOff)))}.`,
-    `Conditional append (distinct keys) vs unconditional append, Tally, 8 clients: ${fmtRatio(ratio(rate(labels.conditionalDistinct), rate(labels.tally)))}.`,
+    `Read + conditional append (distinct keys) vs unconditional append, Tally, 8 clients: ${fmtRatio(ratio(rate(labels.conditionalDistinct), rate(labels.tally)))}; ` +
+      `conditional append with a carried head vs unconditional: ${fmtRatio(ratio(rate(labels.conditionalCarried), rate(labels.tally)))}.`,
   ];
   const { small, large, largeVacuumed } = r.latency;
   if (small && large && largeVacuumed) {
@@ -223,6 +230,10 @@ ${r.plan.roundMs / 1000} s each, after a ${r.plan.warmupMs / 1000} s warm-up per
 - Conditional append: \`read([{ types, tags: ['account:<id>'] }])\`, then \`append([event], { condition: { query, after: head } })\`;
   distinct keys: each client on its own 100 accounts; hot key: all 8 clients on one account (a fresh one each round), an
   \`AppendConditionError\` counts as a conflict and the client re-reads and retries.
+- Conditional append with a carried head: each client on its own 100 accounts keeps the \`head\` each conditional append
+  returns and guards its next append on that account with it, as a service that keeps its decision state in memory does;
+  it reads an account only the first time. Between two appends on one account the other clients commit ~800 transactions,
+  so every check covers that many (the cost of a check grows with the age of the head; see the notes of issue 2).
 
 ## Targets
 
@@ -245,14 +256,15 @@ ${mdTable(['contender', 'events/s', '× raw'], [
     one(g8, labels.tallyOff, "tally, notify: 'off'"),
   ])}
 
-## Conditional append (read + conditional append of 1 event, 8 clients)
+## Conditional append (1 event, 8 clients)
 
 Ratios are to the raw single-row insert with 8 clients (the same write, without the read or the check).
 
 ${mdTable(['scenario', 'appended events/s', '× raw', 'conflicts/s'], [
     one(g8, labels.raw, 'raw (1 row per transaction)', true),
-    one(g8, labels.conditionalDistinct, 'distinct keys (a key per client)', true),
-    one(g8, labels.conditionalHot, 'one hot key (all clients)', true),
+    one(g8, labels.conditionalCarried, 'distinct keys, head carried from the previous append (no read)', true),
+    one(g8, labels.conditionalDistinct, 'distinct keys, read + conditional append', true),
+    one(g8, labels.conditionalHot, 'one hot key (all clients), read + conditional append', true),
   ])}
 
 ## Reads (1 client, over the seeded store of ${r.plan.seedEvents.toLocaleString('en-US')} events)

@@ -1,5 +1,5 @@
-import { AppendConditionError, type EventStore, type Query } from '@tally/eventstore';
-import { accountFor, accountTag, deposit, deposits, type TallyBenchEvent } from './events.js';
+import { AppendConditionError, type EventStore, type Head, type Query } from '@tally/eventstore';
+import { accountFor, accountTag, decisionTypes, deposit, deposits, type TallyBenchEvent } from './events.js';
 import { runClients, type Contender } from './measure.js';
 
 export type BenchStore = EventStore<TallyBenchEvent>;
@@ -19,8 +19,10 @@ export function tallyAppend(store: BenchStore, label: string, clients: number, b
 }
 
 /** Reads an account's decision events, then appends one deposit guarded by what the read saw. */
+const decisionQuery = (accountId: string): Query<TallyBenchEvent> => [{ types: decisionTypes, tags: [accountTag(accountId)] }];
+
 async function decideAndAppend(store: BenchStore, accountId: string, n: number): Promise<'appended' | 'conflict'> {
-  const query: Query<TallyBenchEvent> = [{ types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn'], tags: [accountTag(accountId)] }];
+  const query = decisionQuery(accountId);
   const { head } = await store.read(query);
   try {
     await store.append([deposit(accountId, n)], { condition: { query, after: head } });
@@ -39,6 +41,33 @@ export function tallyConditionalDistinct(store: BenchStore, clients: number): Co
       runClients(clients, durationMs, async (client, i) => {
         const outcome = await decideAndAppend(store, `cond-${client}-${i % 100}`, i);
         return outcome === 'appended' ? { events: 1 } : { events: 0, conflicts: 1 };
+      }),
+  };
+}
+
+/**
+ * Conditional appends on distinct keys, each client on its own 100 accounts, deciding from a state it keeps: the
+ * first append on an account reads it; every later one is guarded by the head the previous append returned
+ * (no read), as a service that keeps its decision state in memory does. A conflict (none expected) drops the head.
+ */
+export function tallyConditionalCarried(store: BenchStore, clients: number): Contender {
+  const heads = new Map<string, Head>();
+  return {
+    label: 'tally conditional, distinct keys, carried head',
+    round: (durationMs) =>
+      runClients(clients, durationMs, async (client, i) => {
+        const accountId = `carried-${client}-${i % 100}`;
+        const query = decisionQuery(accountId);
+        const after = heads.get(accountId) ?? (await store.read(query)).head;
+        try {
+          const { head } = await store.append([deposit(accountId, i)], { condition: { query, after } });
+          heads.set(accountId, head!);
+          return { events: 1 };
+        } catch (error) {
+          if (!(error instanceof AppendConditionError)) throw error;
+          heads.delete(accountId);
+          return { events: 0, conflicts: 1 };
+        }
       }),
   };
 }

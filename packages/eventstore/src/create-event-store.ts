@@ -57,6 +57,12 @@ interface CommonOptions {
    * @defaultValue 'after-commit'
    */
   readonly notify?: NotifyMode;
+  /**
+   * With `notify: 'after-commit'`: the least time between two notifications. Appends in between are
+   * announced together by the next one; the first append after a quiet spell is announced at once.
+   * @defaultValue 5
+   */
+  readonly notifyIntervalMs?: number;
   /** Largest `data` + `metadata` of one event, in bytes of JSON. @defaultValue 1048576 */
   readonly maxEventBytes?: number;
   /** Above this many distinct lock keys, a batch locks as a bulk write. @defaultValue 256 */
@@ -151,6 +157,10 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
   const notifyMode: NotifyMode = options.notify ?? 'after-commit';
   const maxEventBytes = options.maxEventBytes ?? 1024 * 1024;
   const maxFineLocks = options.maxFineLocks ?? 256;
+  const notifyIntervalMs = options.notifyIntervalMs ?? 5;
+  if (typeof notifyIntervalMs !== 'number' || !Number.isFinite(notifyIntervalMs) || notifyIntervalMs < 0) {
+    throw new ConfigurationError('notifyIntervalMs must be a non-negative number of milliseconds');
+  }
 
   let ownDb: Kysely<EventStoreTables> | undefined;
   let ownPool: pg.Pool | undefined;
@@ -174,7 +184,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
     throw new ConfigurationError('createEventStore needs either { connectionString } or { db }');
   }
   const db = rootDb.withSchema(schema);
-  const notifier = new CoalescingNotifier(rootRun, channel);
+  const notifier = new CoalescingNotifier(rootRun, channel, notifyIntervalMs);
   const appendSql = appendStatements(schema);
   const readNames = new StatementNames(`tally_read_${schema}_`);
   let closed = false;

@@ -162,6 +162,32 @@ describe('exact under out-of-order commits', () => {
     expect(result.duplicate).toBe(false);
   });
 
+  it('checks an old head just as exactly: hundreds of transactions between the read and the append', async () => {
+    // Past a few hundred transaction ids the check no longer scans the transactions since the head but asks the
+    // tag index, filtered by visibility to the head: the same answers are required.
+    const unrelated = () => Promise.all(Array.from({ length: 300 }, (_, i) => ctx.store.append([deposit(`filler-${i % 7}`, 1)])));
+    const refused = accountQuery('old-a', 'old-b');
+    const t1 = await db.startTransaction().execute();
+    await ctx.store.with(t1).append([withdrawal('old-a', 70)]);
+    await ctx.store.append([deposit('old-b', 5)]);
+    const seen = await ctx.store.read(refused);
+    expect(seen.events).toHaveLength(1);
+    await t1.commit().execute();
+    await unrelated();
+    await expect(
+      ctx.store.append([{ type: 'MoneyTransferred', data: { from: 'old-a', to: 'old-b', amount: 50 }, tags: ['account:old-a', 'account:old-b'] }], {
+        condition: { query: refused, after: seen.head },
+      }),
+    ).rejects.toBeInstanceOf(AppendConditionError);
+
+    const accepted = accountQuery('old-c');
+    await ctx.store.append([deposit('old-c', 100)]);
+    const read = await ctx.store.read(accepted);
+    await unrelated();
+    const result = await ctx.store.append([withdrawal('old-c', 60)], { condition: { query: accepted, after: read.head } });
+    expect(result.duplicate).toBe(false);
+  });
+
   it('sees its own transaction: read and conditional append inside one transaction', async () => {
     const query = accountQuery('own');
     await db.transaction().execute(async (trx) => {

@@ -42,16 +42,20 @@ DROP FUNCTION ${s}.append_events(jsonb, bigint[], boolean[], boolean, jsonb, pg_
  *    returns the stored positions; any other overlap is an id conflict.
  * 3. The condition: is there an event matching any query item that the read's snapshot did not see? Only
  *    transactions from the snapshot's xmin up to the current snapshot's xmax can be invisible to it and
- *    visible now, so the check scans that range of the (transaction_id, position) index, whatever the size of
- *    the store (a closed range also keeps the cached generic plan on the index). Events written earlier by
- *    the same transaction count as seen. Without a snapshot (a condition with no read: "nothing matching may
- *    exist") the check needs the tag/type/payload indexes, so each item runs as dynamic SQL planned for its
- *    shape; values are bound with USING.
+ *    visible now. For a recent head (the usual read → decide → append) that range holds a handful of
+ *    transactions: one plan-cached query scans their events through the (transaction_id, position) index,
+ *    whatever the size of the store. An old head (a decision state carried for a while) or none at all
+ *    ("nothing matching may exist") runs each item as SQL planned for its values, so a tag, type or payload
+ *    index can serve it; values are bound with USING. Events written earlier by the same transaction count
+ *    as seen.
  * 4. Insert in batch order, optional NOTIFY with the last position.
  * 5. After a conditional append, `head` is the snapshot taken after the insert, with the condition's locks
  *    still held: every event matching the condition that it sees was seen by the read or written by this
  *    append, so the caller can decide again from what it read plus what it appended, without a new read.
  */
+/** Heads at most this many transaction ids old are checked by scanning those transactions' events. */
+const RECENT_WINDOW = 256;
+
 function appendFunction(s: string): string {
   const literalSchema = s.replaceAll("'", "''");
   return `
@@ -113,29 +117,44 @@ BEGIN
   -- Stamped after the locks: an append that queued behind another is recorded after it.
   v_recorded_at := clock_timestamp();
 
-  IF p_query IS NOT NULL AND p_snapshot IS NOT NULL THEN
-    SELECT EXISTS (
-      SELECT 1
-        FROM jsonb_array_elements(p_query) AS q(item)
-        JOIN ${s}.events e
-          ON (NOT q.item ? 'types' OR e.type = ANY (ARRAY(SELECT jsonb_array_elements_text(q.item->'types'))))
-         AND (NOT q.item ? 'tags' OR e.tags @> ARRAY(SELECT jsonb_array_elements_text(q.item->'tags')))
-         AND (NOT q.item ? 'data' OR e.data @> (q.item->'data'))
+  IF p_query IS NOT NULL AND p_snapshot IS NOT NULL
+     AND pg_snapshot_xmax(pg_current_snapshot())::text::numeric - pg_snapshot_xmin(p_snapshot)::text::numeric <= ${RECENT_WINDOW} THEN
+    -- A recent head: the few events of the transactions since its xmin, then the query items against them.
+    -- Materialized, so the range scan is planned on its own (under EXISTS the generic plan preferred a seq scan).
+    WITH recent AS MATERIALIZED (
+      SELECT e.type, e.tags, e.data
+        FROM ${s}.events e
        WHERE e.transaction_id BETWEEN pg_snapshot_xmin(p_snapshot) AND pg_snapshot_xmax(pg_current_snapshot())
          AND NOT pg_visible_in_snapshot(e.transaction_id, p_snapshot)
-         AND e.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned())
+         AND e.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned()
+    )
+    SELECT EXISTS (
+      SELECT 1
+        FROM recent e
+        JOIN jsonb_array_elements(p_query) AS q(item)
+          ON (NOT q.item ? 'types' OR e.type = ANY (ARRAY(SELECT jsonb_array_elements_text(q.item->'types'))))
+         AND (NOT q.item ? 'tags' OR e.tags @> ARRAY(SELECT jsonb_array_elements_text(q.item->'tags')))
+         AND (NOT q.item ? 'data' OR e.data @> (q.item->'data')))
       INTO v_found;
   ELSIF p_query IS NOT NULL THEN
+    -- No head (nothing matching may exist), or an old one: each item as SQL planned for its values, so the
+    -- planner picks the tag/type/payload index or the transaction range, whichever is narrower.
     v_found := false;
     FOR v_item IN SELECT jsonb_array_elements(p_query) LOOP
       v_sql := 'SELECT EXISTS (SELECT 1 FROM ${literalSchema}.events e WHERE true';
+      IF p_snapshot IS NOT NULL THEN
+        v_sql := v_sql || ' AND e.transaction_id >= pg_snapshot_xmin($4)'
+                       || ' AND NOT pg_visible_in_snapshot(e.transaction_id, $4)'
+                       || ' AND e.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned()';
+      END IF;
       IF v_item ? 'types' THEN v_sql := v_sql || ' AND e.type = ANY ($1)'; END IF;
       IF v_item ? 'tags' THEN v_sql := v_sql || ' AND e.tags @> $2'; END IF;
       IF v_item ? 'data' THEN v_sql := v_sql || ' AND e.data @> $3'; END IF;
       EXECUTE v_sql || ')' INTO v_found USING
         ARRAY(SELECT jsonb_array_elements_text(v_item->'types')),
         ARRAY(SELECT jsonb_array_elements_text(v_item->'tags')),
-        v_item->'data';
+        v_item->'data',
+        p_snapshot;
       EXIT WHEN v_found;
     END LOOP;
   END IF;

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { CoalescingNotifier } from './notifier.js';
+import type { StatementRunner } from './sql/runner.js';
+
+/** A runner that records each NOTIFY it is asked to send, and when. */
+function recorder(delayMs = 1) {
+  const sent: { position: string; at: number }[] = [];
+  const run = (async (_text: string, values: readonly unknown[]) => {
+    await sleep(delayMs);
+    sent.push({ position: String(values[1]), at: performance.now() });
+    return [];
+  }) as StatementRunner;
+  return { sent, run };
+}
+
+describe('CoalescingNotifier', () => {
+  it('announces the first append at once and a burst with one notification per interval carrying the highest position', async () => {
+    const { sent, run } = recorder();
+    const notifier = new CoalescingNotifier(run, 'ch', 20);
+    const start = performance.now();
+    notifier.notify(1n);
+    await sleep(5);
+    expect(sent.map((s) => s.position)).toEqual(['1']); // not held back by the interval
+    for (let p = 2n; p <= 200n; p++) {
+      notifier.notify(p);
+      if (p % 20n === 0n) await sleep(1);
+    }
+    notifier.notify(150n); // a lower position never lowers what is announced
+    await notifier.drain();
+    expect(sent.at(-1)!.position).toBe('200');
+    // ~10 ms of appends after the first notification: one more, not 199.
+    expect(sent.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]!.at - sent[i - 1]!.at).toBeGreaterThanOrEqual(19);
+    expect(sent[0]!.at - start).toBeLessThan(15);
+  });
+
+  it('with interval 0 sends one notification per flush, coalescing only what arrives while one is in flight', async () => {
+    const { sent, run } = recorder(5);
+    const notifier = new CoalescingNotifier(run, 'ch', 0);
+    notifier.notify(1n);
+    notifier.notify(2n);
+    notifier.notify(3n);
+    await notifier.drain();
+    expect(sent.map((s) => s.position)).toEqual(['1', '3']); // 1 went out at once; 2 and 3 waited for it
+    notifier.notify(4n);
+    await sleep(1);
+    notifier.notify(5n);
+    await notifier.drain();
+    expect(sent.map((s) => s.position)).toEqual(['1', '3', '4', '5']);
+  });
+});
