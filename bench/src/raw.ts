@@ -38,12 +38,12 @@ CREATE INDEX events_transaction_position_idx ON ${schema}.events (transaction_id
 }
 
 /** Parameters of one row, in column order (id, type, data, tags, metadata). */
-function rowParams(event: BenchEvent): unknown[] {
+export function rawRowParams(event: BenchEvent): unknown[] {
   return [uuidv7(), event.type, JSON.stringify(event.data), event.tags, JSON.stringify(event.metadata)];
 }
 
 /** `INSERT … VALUES ($1…$5), ($6…$10), …` for `rows` rows. */
-function insertText(schema: string, rows: number): string {
+export function rawInsertText(schema: string, rows: number): string {
   const values = Array.from({ length: rows }, (_, r) => {
     const p = (i: number) => `$${r * 5 + i}`;
     return `(${p(1)}, ${p(2)}, ${p(3)}::jsonb, ${p(4)}::text[], ${p(5)}::jsonb)`;
@@ -57,7 +57,7 @@ function insertText(schema: string, rows: number): string {
  */
 export function rawAppend(url: string, clients: number, batch: number, schema = 'raw'): Contender {
   let connections: pg.Client[] | undefined;
-  const text = insertText(schema, batch);
+  const text = rawInsertText(schema, batch);
   const scenario = `raw${batch}x${clients}`;
   return {
     label: 'raw',
@@ -73,7 +73,7 @@ export function rawAppend(url: string, clients: number, batch: number, schema = 
       return runClients(clients, durationMs, async (client, i) => {
         const account = accountFor(scenario, client, i);
         const events = batch === 1 ? [deposit(account, i)] : deposits(account, i, batch);
-        await conns[client]!.query(text, events.flatMap(rowParams));
+        await conns[client]!.query(text, events.flatMap(rawRowParams));
         return { events: batch };
       });
     },
