@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { AppendConditionError, type EventStore, type Query } from '../src/index.js';
+import { AppendConditionError, createEventStore, type EventStore, type Query } from '../src/index.js';
 import { closeAll, setupStore, type TestEvent } from './helpers.js';
 
 const deposit = (accountId: string, amount = 10) =>
@@ -104,6 +104,30 @@ describe('race-free conditional append', () => {
       await trx.commit().execute();
       // ...and then see the held transaction's event, which its read did not: refused.
       expect(await outcome).toBeInstanceOf(AppendConditionError);
+    } finally {
+      if (!trx.isCommitted) await trx.rollback().execute();
+    }
+  });
+});
+
+describe('bulk appends', () => {
+  it('a batch past maxFineLocks locks `bulk` exclusively: it waits for a condition holder, and writes after it', async () => {
+    // The plain INSERT path takes this exclusive lock in its one-time filter; a shared one would not wait.
+    const bulkStore = createEventStore<TestEvent>({ connectionString: ctx.database.url, maxConnections: 1, maxFineLocks: 4 });
+    onTestFinished(() => bulkStore.close());
+    const query = accountQuery('bulk-held');
+    const { head } = await ctx.store.read(query);
+    const trx = await db.startTransaction().execute();
+    try {
+      await ctx.store.with(trx).append([deposit('bulk-held')], { condition: { query, after: head } }); // holds `bulk` shared
+      const batch = Array.from({ length: 10 }, (_, i) => deposit(`bulk-${i}`)); // 10 tags + type + any > 4 keys
+      const bulk = bulkStore.append(batch);
+      expect(await settledWithin(bulk, 500)).toBe('pending');
+      await trx.commit().execute();
+      const written = await bulk;
+      const held = await ctx.store.read(query);
+      expect(written.positions).toHaveLength(10);
+      expect(written.positions[0]!).toBeGreaterThan(held.events[0]!.position);
     } finally {
       if (!trx.isCommitted) await trx.rollback().execute();
     }
