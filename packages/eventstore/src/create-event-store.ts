@@ -59,11 +59,13 @@ interface CommonOptions {
   readonly notify?: NotifyMode;
   /**
    * With `notify: 'after-commit'`: the least time between two notifications. Appends in between are
-   * announced together by the next one; the first append after a quiet spell is announced at once. Each
-   * NOTIFY is a transaction that commits (and flushes the WAL): one client appending in a loop measured
-   * 0.53× of a raw INSERT with a NOTIFY per append, 0.60× at 5 ms, 0.68× at 20 ms, 0.71× with none
-   * (`pnpm --filter @tally/bench run bench:notify`).
-   * @defaultValue 20
+   * announced together by the next one; the first append after a quiet spell is announced at once. With 0,
+   * notifications are only coalesced while one is in flight. A longer interval trades subscription latency
+   * for appender throughput: one client appending in a loop measured 0.53× of a raw INSERT with a NOTIFY per
+   * append, 0.60× at 5 ms, 0.68× at 20 ms, 0.71× with none (`pnpm --filter @tally/bench run bench:notify`);
+   * commit-to-handler latency at 500 appends/s (`bench:stream`, same machine and day) was p50 3.1 ms at 0,
+   * 3.0–3.5 ms at 5 ms and 11.1 ms at 20 ms.
+   * @defaultValue 5
    */
   readonly notifyIntervalMs?: number;
   /** Largest `data` + `metadata` of one event, in bytes of JSON. @defaultValue 1048576 */
@@ -160,7 +162,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
   const notifyMode: NotifyMode = options.notify ?? 'after-commit';
   const maxEventBytes = options.maxEventBytes ?? 1024 * 1024;
   const maxFineLocks = options.maxFineLocks ?? 256;
-  const notifyIntervalMs = options.notifyIntervalMs ?? 20;
+  const notifyIntervalMs = options.notifyIntervalMs ?? 5;
   if (typeof notifyIntervalMs !== 'number' || !Number.isFinite(notifyIntervalMs) || notifyIntervalMs < 0) {
     throw new ConfigurationError('notifyIntervalMs must be a non-negative number of milliseconds');
   }
