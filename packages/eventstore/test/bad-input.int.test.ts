@@ -100,6 +100,11 @@ describe('bad input gets a typed error with a code, and nothing is written', () 
       expect.objectContaining({ code: 'INVALID_CONFIGURATION' }),
     );
     expect(() => createEventStore(untyped({}) as never)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION' }));
+    for (const notifyIntervalMs of [-1, Number.NaN, '5' as unknown as number]) {
+      expect(() => createEventStore({ connectionString: ctx.database.url, notifyIntervalMs })).toThrow(
+        expect.objectContaining({ code: 'INVALID_CONFIGURATION', message: expect.stringContaining('notifyIntervalMs') }),
+      );
+    }
   });
 });
 
