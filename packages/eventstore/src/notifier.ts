@@ -33,8 +33,10 @@ export class CoalescingNotifier {
   async #flush(): Promise<void> {
     try {
       while (this.#pending !== undefined) {
-        const wait = this.#lastSentAt + this.intervalMs - performance.now();
-        if (wait > 0) await sleep(wait);
+        // A timer can fire up to a millisecond early on this clock: sleep again for what is left.
+        for (let wait = this.#lastSentAt + this.intervalMs - performance.now(); wait > 0; wait = this.#lastSentAt + this.intervalMs - performance.now()) {
+          await sleep(wait);
+        }
         const position = this.#pending;
         this.#pending = undefined;
         this.#lastSentAt = performance.now();
