@@ -8,14 +8,10 @@ import { createEventStore } from '@tally/eventstore';
 import { createBenchDatabase } from './db.js';
 import { analyzeAppendTables } from './diagnostics.js';
 import type { TallyBenchEvent } from './events.js';
-import { formatRate, runGroup, type GroupResult, type RoundPlan } from './measure.js';
+import { formatRate, intEnv, runGroup, type GroupResult, type RoundPlan } from './measure.js';
 import { createRawSchema, rawAppend } from './raw.js';
 import { tallyAppend, tallyConditionalCarried, tallyConditionalDistinct } from './tally.js';
 
-const intEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 5), roundMs: intEnv('BENCH_ROUND_MS', 1500), warmupMs: intEnv('BENCH_WARMUP_MS', 500) };
 const log = (line: string) => console.log(line);
 

@@ -5,16 +5,12 @@ import { createBenchDatabase, machineInfo } from './db.js';
 import { analyzeAppendTables, checkpoint, describeTable } from './diagnostics.js';
 import { EmmettPeer } from './emmett.js';
 import type { TallyBenchEvent } from './events.js';
-import { describeError, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
+import { describeError, intEnv, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
 import { createRawSchema, rawAppend } from './raw.js';
 import { groupIds, labels, renderMarkdown, renderText, type BenchResults } from './report.js';
 import { runSeededScenarios } from './seeded.js';
 import { tallyAppend, tallyConditionalCarried, tallyConditionalDistinct, tallyConditionalHot, type BenchStore } from './tally.js';
 
-const intEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 
 const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 5), roundMs: intEnv('BENCH_ROUND_MS', 2000), warmupMs: intEnv('BENCH_WARMUP_MS', 500) };
 const latencySamples = intEnv('BENCH_LATENCY_SAMPLES', 2000);

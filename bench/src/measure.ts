@@ -1,3 +1,9 @@
+/** A positive integer from the environment variable `name`, or `fallback` when unset or not one. */
+export function intEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 /** What one round of one contender did. */
 export interface RoundResult {
   readonly events: number;

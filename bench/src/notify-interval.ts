@@ -8,13 +8,9 @@ import pg from 'pg';
 import { createEventStore, type EventStoreOptions } from '@tally/eventstore';
 import { createBenchDatabase } from './db.js';
 import { deposit, type TallyBenchEvent } from './events.js';
-import { median } from './measure.js';
+import { intEnv, median } from './measure.js';
 import { createRawSchema, rawRowParams, rawInsertText } from './raw.js';
 
-const intEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 const rounds = intEnv('BENCH_ROUNDS', 9);
 const ops = intEnv('BENCH_OPS', 1000);
 

@@ -18,19 +18,24 @@ export function tallyAppend(store: BenchStore, label: string, clients: number, b
   };
 }
 
-/** Reads an account's decision events, then appends one deposit guarded by what the read saw. */
 const decisionQuery = (accountId: string): Query<TallyBenchEvent> => [{ types: decisionTypes, tags: [accountTag(accountId)] }];
 
+/** Appends one deposit guarded by `query` and `after`: the head the append returned, or undefined on a conflict. */
+async function guardedDeposit(store: BenchStore, accountId: string, query: Query<TallyBenchEvent>, n: number, after: Head): Promise<Head | undefined> {
+  try {
+    const { head } = await store.append([deposit(accountId, n)], { condition: { query, after } });
+    return head!;
+  } catch (error) {
+    if (error instanceof AppendConditionError) return undefined;
+    throw error;
+  }
+}
+
+/** Reads an account's decision events, then appends one deposit guarded by what the read saw. */
 async function decideAndAppend(store: BenchStore, accountId: string, n: number): Promise<'appended' | 'conflict'> {
   const query = decisionQuery(accountId);
   const { head } = await store.read(query);
-  try {
-    await store.append([deposit(accountId, n)], { condition: { query, after: head } });
-    return 'appended';
-  } catch (error) {
-    if (error instanceof AppendConditionError) return 'conflict';
-    throw error;
-  }
+  return (await guardedDeposit(store, accountId, query, n, head)) === undefined ? 'conflict' : 'appended';
 }
 
 /** Conditional appends, each client on its own accounts (`cond-<client>-<n>`, 100 per client): no conflicts expected. */
@@ -58,16 +63,13 @@ export function tallyConditionalCarried(store: BenchStore, clients: number): Con
       runClients(clients, durationMs, async (client, i) => {
         const accountId = `carried-${client}-${i % 100}`;
         const query = decisionQuery(accountId);
-        const after = heads.get(accountId) ?? (await store.read(query)).head;
-        try {
-          const { head } = await store.append([deposit(accountId, i)], { condition: { query, after } });
-          heads.set(accountId, head!);
-          return { events: 1 };
-        } catch (error) {
-          if (!(error instanceof AppendConditionError)) throw error;
+        const head = await guardedDeposit(store, accountId, query, i, heads.get(accountId) ?? (await store.read(query)).head);
+        if (head === undefined) {
           heads.delete(accountId);
           return { events: 0, conflicts: 1 };
         }
+        heads.set(accountId, head);
+        return { events: 1 };
       }),
   };
 }

@@ -10,17 +10,13 @@ import { createProjector, defineProjection, type Projector } from '@tally/projec
 import { sql, type ColumnType } from 'kysely';
 import pg from 'pg';
 import { createBenchDatabase, machineInfo, type BenchDatabase, type MachineInfo } from '../db.js';
-import { describeError, formatRate, percentile } from '../measure.js';
+import { describeError, formatRate, intEnv, percentile } from '../measure.js';
 import { mdTable, textTable } from '../tables.js';
 import { withClient } from '../diagnostics.js';
 
 const defaultUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.DATABASE_URL ??= defaultUrl;
 
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 const seedCount = intEnv('BENCH_PROJ_EVENTS', 200_000);
 const accounts = intEnv('BENCH_PROJ_ACCOUNTS', 10_000);
 const mainBatchSize = 1000;

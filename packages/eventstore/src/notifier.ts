@@ -5,9 +5,9 @@ import type { StatementRunner } from './sql/runner.js';
  * Sends `NOTIFY channel, '<position>'` after appends have committed, coalesced: while one notification is in
  * flight, or less than `intervalMs` after the last one, later appends only raise the position the next one
  * will carry. After a quiet spell the first append is announced at once; under load there is one NOTIFY per
- * interval instead of one per append (each is a transaction that commits and flushes the WAL on the server:
- * one client appending in a loop measured a quarter slower with a NOTIFY after every append). A notification
- * lost here (a crash between commit and notify) costs listeners one poll interval, never an event.
+ * interval instead of one per append (each is one more statement beside the appends: one client appending in
+ * a loop measured a quarter slower with a NOTIFY after every append). A notification lost here (a crash
+ * between commit and notify) costs listeners one poll interval, never an event.
  */
 export class CoalescingNotifier {
   #pending: bigint | undefined;
@@ -34,9 +34,8 @@ export class CoalescingNotifier {
     try {
       while (this.#pending !== undefined) {
         // A timer can fire up to a millisecond early on this clock: sleep again for what is left.
-        for (let wait = this.#lastSentAt + this.intervalMs - performance.now(); wait > 0; wait = this.#lastSentAt + this.intervalMs - performance.now()) {
-          await sleep(wait);
-        }
+        let wait: number;
+        while ((wait = this.#lastSentAt + this.intervalMs - performance.now()) > 0) await sleep(wait);
         const position = this.#pending;
         this.#pending = undefined;
         this.#lastSentAt = performance.now();

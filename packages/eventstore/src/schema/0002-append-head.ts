@@ -10,9 +10,10 @@ import { REPEATABLE_READ_SQLSTATE } from './tables.js';
  *   event append costs the same (measured with pgbench, 8 clients) and tag reads under load got faster;
  *   batches that repeat one tag pay a little more. The payload index keeps its small pending list: an event
  *   has many payload keys, so inserting them one by one would cost every append.
- * - The function takes all locks in one statement, checks a condition against the read's snapshot with one
- *   static (plan-cached) query instead of dynamic SQL per query item, and inserts through
- *   `jsonb_to_recordset`. Unconditional appends without ids do not call it at all (see `append-events.ts`).
+ * - The function takes all locks in one statement, checks a condition against a recent head with one static
+ *   (plan-cached) query instead of dynamic SQL per query item (older heads and conditions without a head keep
+ *   the per-item planned SQL), and inserts through `jsonb_to_recordset`. Unconditional appends without ids do
+ *   not call it at all (see `append-events.ts`).
  */
 export function appendHeadMigration(s: string): Migration {
   return {
