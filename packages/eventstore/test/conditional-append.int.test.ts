@@ -212,6 +212,85 @@ describe('exact under out-of-order commits', () => {
     expect(result.duplicate).toBe(false);
   });
 
+  /**
+   * Each query shape the check handles differently (tagged items go through `event_tags`; untagged ones scan the
+   * transactions since a recent head, or run planned SQL for an old one), at both head ages: the out-of-order
+   * scenario must be refused, and an event written after the read that shares the candidate (the tag, the type)
+   * without matching must not fail the append.
+   */
+  const shapes: {
+    name: string;
+    query: (k: string) => Query<TestEvent>;
+    matching: (k: string) => Parameters<EventStore<TestEvent>['append']>[0][number];
+    nearMiss: (k: string) => Parameters<EventStore<TestEvent>['append']>[0][number];
+  }[] = [
+    {
+      name: 'types and a tag',
+      query: (k) => [{ types: ['MoneyWithdrawn', 'MoneyDeposited'], tags: [`account:${k}`] }],
+      matching: (k) => withdrawal(k),
+      nearMiss: (k) => ({ type: 'AccountOpened', data: { accountId: k, customerName: k, currency: 'EUR' }, tags: [`account:${k}`] }),
+    },
+    {
+      name: 'two tags, stored in another order among more',
+      query: (k) => [{ tags: [`account:${k}`, 'region:eu'] }],
+      matching: (k) => ({ type: 'MoneyWithdrawn', data: { accountId: k, amount: 1 }, tags: ['region:eu', 'vip', `account:${k}`] }),
+      nearMiss: (k) => withdrawal(k),
+    },
+    {
+      name: 'a tag and a payload',
+      query: (k) => [{ tags: [`account:${k}`], data: { amount: 70 } }],
+      matching: (k) => withdrawal(k, 70),
+      nearMiss: (k) => withdrawal(k, 5),
+    },
+    {
+      name: 'types and a payload, no tag',
+      query: (k) => [{ types: ['MoneyWithdrawn'], data: { accountId: k } }],
+      matching: (k) => withdrawal(k),
+      nearMiss: (k) => deposit(k),
+    },
+    {
+      name: 'an untagged item OR a tagged one',
+      query: (k) => [{ tags: [`account:other-${k}`] }, { types: ['MoneyWithdrawn'], data: { accountId: k } }],
+      matching: (k) => withdrawal(k),
+      nearMiss: (k) => deposit(k),
+    },
+  ];
+  const ages = [
+    { age: 'recent head', between: async () => {} },
+    {
+      age: 'head 300 transactions old',
+      between: () => Promise.all(Array.from({ length: 300 }, (_, i) => ctx.store.append([deposit(`shape-filler-${i % 7}`, 1)]))).then(() => {}),
+    },
+  ];
+  const cases = shapes.flatMap((shape, s) => ages.map((age, a) => ({ ...shape, ...age, key: `shape-${s}-${a}` })));
+
+  it.each(cases)('$name, $age: refuses what a lower position committed after the read', async ({ query, matching, between, key }) => {
+    const t1 = await db.startTransaction().execute();
+    await ctx.store.with(t1).append([matching(key)]);
+    await ctx.store.append([deposit(`${key}-later`, 5)]);
+    const seen = await ctx.store.read(query(key));
+    expect(seen.events).toHaveLength(0);
+    await t1.commit().execute();
+    await between();
+    await expect(ctx.store.append([deposit(key, 1)], { condition: { query: query(key), after: seen.head } })).rejects.toBeInstanceOf(
+      AppendConditionError,
+    );
+  });
+
+  it.each(cases)('$name, $age: accepts when what came after the read does not match', async ({ query, matching, nearMiss, between, key }) => {
+    const k = `${key}-ok`;
+    await ctx.store.append([matching(k)]);
+    const seen = await ctx.store.read(query(k));
+    expect(seen.events).toHaveLength(1);
+    await ctx.store.append([nearMiss(k)]);
+    await between();
+    const result = await ctx.store.append([deposit(k, 1)], { condition: { query: query(k), after: seen.head } });
+    expect(result.duplicate).toBe(false);
+    // …and the same append is refused once something matching does come after the head.
+    await ctx.store.append([matching(k)]);
+    await expect(ctx.store.append([deposit(k, 1)], { condition: { query: query(k), after: seen.head } })).rejects.toBeInstanceOf(AppendConditionError);
+  });
+
   it('sees its own transaction: read and conditional append inside one transaction', async () => {
     const query = accountQuery('own');
     await db.transaction().execute(async (trx) => {

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { eventsMigration } from './0001-events.js';
 import { appendHeadMigration } from './0002-append-head.js';
+import { eventTagsMigration } from './0003-event-tags.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -11,5 +12,6 @@ export function migrations(schema: string): Record<string, Migration> {
   return {
     '0001_events': eventsMigration(s),
     '0002_append_head': appendHeadMigration(s),
+    '0003_event_tags': eventTagsMigration(s),
   };
 }
