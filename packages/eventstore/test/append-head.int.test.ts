@@ -1,6 +1,5 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Kysely } from 'kysely';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AppendConditionError, type EventStore, type Head, type Query } from '../src/index.js';
 import { closeAll, setupStore, type TestEvent } from './helpers.js';
 
@@ -12,9 +11,8 @@ let ctx: Awaited<ReturnType<typeof setupStore>>;
 let db: Kysely<object>;
 beforeAll(async () => {
   ctx = await setupStore();
-  db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ctx.database.url, max: 4 }) }) });
+  db = ctx.db;
 });
-afterAll(() => db.destroy());
 
 describe('the head returned by a conditional append', () => {
   it('carries a decision forward without a new read: 20 appends in a row, each guarded by the previous head', async () => {

@@ -1,6 +1,5 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AppendConditionError, createEventStore, type EventStore, type Query } from '../src/index.js';
 import { closeAll, setupStore, type TestEvent } from './helpers.js';
 
@@ -14,10 +13,9 @@ const accountQuery = (...ids: string[]): Query<TestEvent> =>
 let ctx: Awaited<ReturnType<typeof setupStore>>;
 let db: Kysely<object>;
 beforeAll(async () => {
-  ctx = await setupStore();
-  db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ctx.database.url, max: 12 }) }) });
+  ctx = await setupStore({ dbConnections: 12 });
+  db = ctx.db;
 });
-afterAll(() => db.destroy());
 
 /** Resolves when `promise` settles, or with 'pending' if it is still blocked after `ms`. */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<'settled' | 'pending'> {

@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { createEventStore, type EventStore } from '../src/index.js';
@@ -11,13 +12,16 @@ export type TestEvent =
   | { type: 'MoneyTransferred'; data: { from: string; to: string; amount: number } };
 
 /**
- * A fresh migrated database for this test file, a store on it, and cleanup after the file.
+ * A fresh migrated database for this test file, a store on it, a Kysely instance on it (`db`, for the caller
+ * transactions a test holds open and joins with `store.with(trx)`; its pool connects on first use), and cleanup
+ * after the file.
  * `clients(n)` opens n stores of one connection each for a race; close them with `closeAll` when the test ends,
  * so a file never holds more connections than one test needs (the machine's server allows 100).
  */
-export async function setupStore(options: { maxConnections?: number } = {}): Promise<{
+export async function setupStore(options: { maxConnections?: number; dbConnections?: number } = {}): Promise<{
   database: TestDatabase;
   store: EventStore<TestEvent>;
+  db: Kysely<object>;
   newStore: (opts?: { maxConnections?: number }) => EventStore<TestEvent>;
   clients: (n: number) => EventStore<TestEvent>[];
 }> {
@@ -30,11 +34,15 @@ export async function setupStore(options: { maxConnections?: number } = {}): Pro
   };
   const clients = (n: number) => Array.from({ length: n }, () => newStore({ maxConnections: 1 }));
   const store = newStore(options);
+  const db = new Kysely<object>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: options.dbConnections ?? 4 }) }),
+  });
   afterAll(async () => {
+    await db.destroy();
     await Promise.all(opened.map((s) => s.close()));
     await database.drop();
   });
-  return { database, store, newStore, clients };
+  return { database, store, db, newStore, clients };
 }
 
 /** A raw `pg` client on the test database, closed after the file. */

@@ -1,17 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore, Query } from '../src/index.js';
 import { setupStore, type TestEvent } from './helpers.js';
 
 let ctx: Awaited<ReturnType<typeof setupStore>>;
 let db: Kysely<object>;
 beforeAll(async () => {
-  ctx = await setupStore();
-  db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ctx.database.url, max: 2 }) }) });
+  ctx = await setupStore({ dbConnections: 2 });
+  db = ctx.db;
 });
-afterAll(() => db.destroy());
 
 describe('occurredAt', () => {
   it('is taken after the append waited for the locks: an append that queued behind another is recorded later', async () => {
