@@ -20,7 +20,8 @@ import { REPEATABLE_READ_SQLSTATE } from './tables.js';
  * - The tags GIN stays: reads by tag keep their bitmap scan (reading through `event_tags` probes the primary
  *   key once per event: about 0.65× the GIN's rate for a 100-event tag, measured with pgbench).
  * - The migration holds the events table against inserts (SHARE ROW EXCLUSIVE, as CREATE TRIGGER does) while
- *   it backfills, so no event committed before the trigger exists is left without its rows.
+ *   it backfills, so no event committed before the trigger exists is left without its rows (1.16M events:
+ *   3.7 s for the rows and the index, PostgreSQL 15 here).
  * - `event_tags` is as immutable as the events table.
  */
 export function eventTagsMigration(s: string): Migration {
