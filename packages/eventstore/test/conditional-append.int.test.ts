@@ -270,7 +270,7 @@ describe('exact under out-of-order commits', () => {
     expect(seen.events).toHaveLength(0);
     await t1.commit().execute();
     await between();
-    await expect(ctx.store.append([deposit(key, 1)], { condition: { query: query(key), after: seen.head } })).rejects.toBeInstanceOf(
+    await expect(ctx.store.append([deposit(`${key}-x`, 1)], { condition: { query: query(key), after: seen.head } })).rejects.toBeInstanceOf(
       AppendConditionError,
     );
   });
@@ -282,12 +282,26 @@ describe('exact under out-of-order commits', () => {
     expect(seen.events).toHaveLength(1);
     await ctx.store.append([nearMiss(k)]);
     await between();
-    const result = await ctx.store.append([deposit(k, 1)], { condition: { query: query(k), after: seen.head } });
+    const result = await ctx.store.append([deposit(`${k}-x`, 1)], { condition: { query: query(k), after: seen.head } });
     expect(result.duplicate).toBe(false);
     // …and the same append is refused once something matching does come after the head.
     await ctx.store.append([matching(k)]);
-    await expect(ctx.store.append([deposit(k, 1)], { condition: { query: query(k), after: seen.head } })).rejects.toBeInstanceOf(AppendConditionError);
+    await expect(ctx.store.append([deposit(`${k}-x`, 1)], { condition: { query: query(k), after: seen.head } })).rejects.toBeInstanceOf(
+      AppendConditionError,
+    );
   });
+
+  it.each(shapes.map((shape, s) => ({ ...shape, key: `shape-${s}-nohead` })))(
+    '$name, no head ("nothing matching may exist"): a near miss passes, a match fails it',
+    async ({ query, matching, nearMiss, key }) => {
+      await ctx.store.append([nearMiss(key)]);
+      // The guarded event matches none of the shapes, so only the stored events decide.
+      const result = await ctx.store.append([deposit(`${key}-x`, 1)], { condition: { query: query(key) } });
+      expect(result.duplicate).toBe(false);
+      await ctx.store.append([matching(key)]);
+      await expect(ctx.store.append([deposit(`${key}-x`, 1)], { condition: { query: query(key) } })).rejects.toBeInstanceOf(AppendConditionError);
+    },
+  );
 
   it('sees its own transaction: read and conditional append inside one transaction', async () => {
     const query = accountQuery('own');

@@ -66,12 +66,12 @@ CREATE TRIGGER event_tags_no_truncate BEFORE TRUNCATE ON ${s}.event_tags
 /**
  * `append_events` as in 0002 (locks, idempotency, condition, insert, head), except for the condition:
  *
- * - Items with tags, one by one: the `event_tags` rows of the item's first tag written by a transaction from
- *   the head's xmin on that the head could not see (usually none), then the item's other criteria on those
- *   events. Without a head ("nothing matching may exist") every row of the tag is a candidate.
- * - Items without tags (types and/or payload only) as in 0002: a recent head (≤ 256 transaction ids back)
- *   scans the events of the transactions since its xmin; an old one, or none, runs each item as SQL planned for
- *   its values.
+ * - With a head, items with tags one by one: the `event_tags` rows of the item's first tag written by a
+ *   transaction from the head's xmin on that the head could not see (usually none), then the item's other
+ *   criteria on those events.
+ * - Items without tags, and every item of a condition without a head, as in 0002: a recent head (≤ 256
+ *   transaction ids back) scans the events of the transactions since its xmin; an old one, or none, runs each
+ *   item as SQL planned for its values (without a head, the first match ends it).
  *
  * Events written earlier by the same transaction count as seen when there is a head.
  */
@@ -92,7 +92,7 @@ CREATE OR REPLACE FUNCTION ${s}.append_events(
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_item jsonb;
-  v_untagged jsonb;
+  v_rest jsonb;
   v_tag text;
   v_candidates bigint[];
   v_sql text;
@@ -141,21 +141,21 @@ BEGIN
   -- Stamped after the locks: an append that queued behind another is recorded after it.
   v_recorded_at := clock_timestamp();
 
-  -- Tagged items one by one: first the candidates from event_tags alone, then the item's other criteria on those
-  -- events by primary key. (As one join, the planner answered from the tags and type indexes of events instead,
-  -- reading every event of the tag and the type.)
+  -- With a head, tagged items one by one: first the candidates from event_tags alone, then the item's other
+  -- criteria on those events by primary key. (As one join, the planner answered from the tags and type indexes
+  -- of events instead, reading every event of the tag and the type.)
   FOR v_item IN SELECT jsonb_array_elements(p_query) LOOP
     v_tag := v_item->'tags'->>0;
-    IF v_tag IS NULL THEN
-      v_untagged := coalesce(v_untagged, '[]'::jsonb) || jsonb_build_array(v_item);
+    IF v_tag IS NULL OR p_snapshot IS NULL THEN
+      v_rest := coalesce(v_rest, '[]'::jsonb) || jsonb_build_array(v_item);
       CONTINUE;
     END IF;
     SELECT array_agg(t.position) INTO v_candidates
       FROM ${s}.event_tags t
      WHERE t.tag = v_tag
-       AND t.transaction_id >= coalesce(pg_snapshot_xmin(p_snapshot), '0'::xid8)
-       AND (p_snapshot IS NULL OR (NOT pg_visible_in_snapshot(t.transaction_id, p_snapshot)
-                                   AND t.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned()));
+       AND t.transaction_id >= pg_snapshot_xmin(p_snapshot)
+       AND NOT pg_visible_in_snapshot(t.transaction_id, p_snapshot)
+       AND t.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned();
     CONTINUE WHEN v_candidates IS NULL;
     SELECT EXISTS (
       SELECT 1 FROM ${s}.events e
@@ -167,10 +167,12 @@ BEGIN
     EXIT WHEN v_found;
   END LOOP;
 
-  IF NOT v_found AND v_untagged IS NOT NULL AND p_snapshot IS NOT NULL
+  -- The rest as in 0002: items without tags, and every item when there is no head ("nothing matching may exist":
+  -- planned SQL stops at the first match, where the tag lookup would first collect every event of the tag).
+  IF NOT v_found AND v_rest IS NOT NULL AND p_snapshot IS NOT NULL
      AND pg_snapshot_xmax(pg_current_snapshot())::text::numeric - pg_snapshot_xmin(p_snapshot)::text::numeric <= ${RECENT_WINDOW} THEN
     WITH recent AS MATERIALIZED (
-      SELECT e.type, e.data
+      SELECT e.type, e.tags, e.data
         FROM ${s}.events e
        WHERE e.transaction_id BETWEEN pg_snapshot_xmin(p_snapshot) AND pg_snapshot_xmax(pg_current_snapshot())
          AND NOT pg_visible_in_snapshot(e.transaction_id, p_snapshot)
@@ -179,22 +181,25 @@ BEGIN
     SELECT EXISTS (
       SELECT 1
         FROM recent e
-        JOIN jsonb_array_elements(v_untagged) AS q(item)
+        JOIN jsonb_array_elements(v_rest) AS q(item)
           ON (NOT q.item ? 'types' OR e.type = ANY (ARRAY(SELECT jsonb_array_elements_text(q.item->'types'))))
+         AND (NOT q.item ? 'tags' OR e.tags @> ARRAY(SELECT jsonb_array_elements_text(q.item->'tags')))
          AND (NOT q.item ? 'data' OR e.data @> (q.item->'data')))
       INTO v_found;
-  ELSIF NOT v_found AND v_untagged IS NOT NULL THEN
-    FOR v_item IN SELECT jsonb_array_elements(v_untagged) LOOP
+  ELSIF NOT v_found AND v_rest IS NOT NULL THEN
+    FOR v_item IN SELECT jsonb_array_elements(v_rest) LOOP
       v_sql := 'SELECT EXISTS (SELECT 1 FROM ${literalSchema}.events e WHERE true';
       IF p_snapshot IS NOT NULL THEN
-        v_sql := v_sql || ' AND e.transaction_id >= pg_snapshot_xmin($3)'
-                       || ' AND NOT pg_visible_in_snapshot(e.transaction_id, $3)'
+        v_sql := v_sql || ' AND e.transaction_id >= pg_snapshot_xmin($4)'
+                       || ' AND NOT pg_visible_in_snapshot(e.transaction_id, $4)'
                        || ' AND e.transaction_id IS DISTINCT FROM pg_current_xact_id_if_assigned()';
       END IF;
       IF v_item ? 'types' THEN v_sql := v_sql || ' AND e.type = ANY ($1)'; END IF;
-      IF v_item ? 'data' THEN v_sql := v_sql || ' AND e.data @> $2'; END IF;
+      IF v_item ? 'tags' THEN v_sql := v_sql || ' AND e.tags @> $2'; END IF;
+      IF v_item ? 'data' THEN v_sql := v_sql || ' AND e.data @> $3'; END IF;
       EXECUTE v_sql || ')' INTO v_found USING
         ARRAY(SELECT jsonb_array_elements_text(v_item->'types')),
+        ARRAY(SELECT jsonb_array_elements_text(v_item->'tags')),
         v_item->'data',
         p_snapshot;
       EXIT WHEN v_found;
