@@ -22,6 +22,20 @@ async function tagRows(schema: string): Promise<{ expected: string[]; stored: st
   return { expected: expected.rows.map(line).sort(), stored: stored.rows.map(line).sort() };
 }
 
+/** Creates `schema` as a store at 0002 (before event_tags), the way an existing store looks before it upgrades. */
+async function migrateToBeforeEventTags(schema: string): Promise<void> {
+  await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(schema) },
+    migrationTableSchema: schema,
+    migrationTableName: 'tally_migration',
+    migrationLockTableName: 'tally_migration_lock',
+  });
+  const { error } = await migrator.migrateTo('0002_append_head');
+  expect(error).toBeUndefined();
+}
+
 describe('event_tags: the (tag, transaction) index of the condition check', () => {
   it('gets exactly one row per event and tag, whichever way the event went in, and none for a write that failed', async () => {
     const store = ctx.store;
@@ -72,16 +86,7 @@ describe('event_tags: the (tag, transaction) index of the condition check', () =
 
   it('is backfilled when an existing store migrates: a head read before the upgrade still catches what it missed', async () => {
     const schema = 'upgraded';
-    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrations(schema) },
-      migrationTableSchema: schema,
-      migrationTableName: 'tally_migration',
-      migrationLockTableName: 'tally_migration_lock',
-    });
-    const { error } = await migrator.migrateTo('0002_append_head');
-    expect(error).toBeUndefined();
+    await migrateToBeforeEventTags(schema);
 
     const store = createEventStore<TestEvent>({ connectionString: ctx.database.url, schema });
     try {
@@ -102,6 +107,37 @@ describe('event_tags: the (tag, transaction) index of the condition check', () =
       ).rejects.toBeInstanceOf(AppendConditionError);
     } finally {
       await store.close();
+    }
+  });
+  it('is backfilled exactly while 8 writers keep appending: no event misses its rows, none gets two', async () => {
+    const schema = 'busy';
+    await migrateToBeforeEventTags(schema);
+    const writer = createEventStore<TestEvent>({ connectionString: ctx.database.url, schema, maxConnections: 8 });
+    const upgrader = createEventStore<TestEvent>({ connectionString: ctx.database.url, schema, maxConnections: 1 });
+    let stop = false;
+    let written = 0;
+    const writtenAtLeast = async (n: number) => {
+      while (written < n) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    try {
+      const writers = Array.from({ length: 8 }, async (_, c) => {
+        for (let i = 0; !stop; i++) {
+          await writer.append([{ type: 'MoneyDeposited', data: { accountId: `w${c}`, amount: i }, tags: [`account:w${c}`, `round:${i % 3}`] }]);
+          written++;
+        }
+      });
+      await writtenAtLeast(200);
+      await upgrader.migrate();
+      const atMigrate = written;
+      await writtenAtLeast(atMigrate + 200);
+      stop = true;
+      await Promise.all(writers);
+      const { expected, stored } = await tagRows(schema);
+      expect(expected).toHaveLength(2 * written);
+      expect(stored).toEqual(expected);
+    } finally {
+      stop = true;
+      await Promise.all([writer.close(), upgrader.close()]);
     }
   });
 });
