@@ -17,6 +17,11 @@ beforeAll(async () => {
   db = ctx.db;
 });
 
+/** 300 appends on other accounts, each its own transaction: ages a head past the recent-head window (256 ids). */
+const unrelatedTransactions = async (): Promise<void> => {
+  await Promise.all(Array.from({ length: 300 }, (_, i) => ctx.store.append([deposit(`filler-${i % 7}`, 1)])));
+};
+
 /** Resolves when `promise` settles, or with 'pending' if it is still blocked after `ms`. */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<'settled' | 'pending'> {
   let timer: NodeJS.Timeout | undefined;
@@ -185,9 +190,7 @@ describe('exact under out-of-order commits', () => {
   });
 
   it('checks an old head just as exactly: hundreds of transactions between the read and the append', async () => {
-    // Past a few hundred transaction ids the check no longer scans the transactions since the head but asks the
-    // tag index, filtered by visibility to the head: the same answers are required.
-    const unrelated = () => Promise.all(Array.from({ length: 300 }, (_, i) => ctx.store.append([deposit(`filler-${i % 7}`, 1)])));
+    // A head hundreds of transaction ids old, a query of two tagged items: the same answers are required.
     const refused = accountQuery('old-a', 'old-b');
     const t1 = await db.startTransaction().execute();
     await ctx.store.with(t1).append([withdrawal('old-a', 70)]);
@@ -195,7 +198,7 @@ describe('exact under out-of-order commits', () => {
     const seen = await ctx.store.read(refused);
     expect(seen.events).toHaveLength(1);
     await t1.commit().execute();
-    await unrelated();
+    await unrelatedTransactions();
     await expect(
       ctx.store.append([{ type: 'MoneyTransferred', data: { from: 'old-a', to: 'old-b', amount: 50 }, tags: ['account:old-a', 'account:old-b'] }], {
         condition: { query: refused, after: seen.head },
@@ -205,7 +208,7 @@ describe('exact under out-of-order commits', () => {
     const accepted = accountQuery('old-c');
     await ctx.store.append([deposit('old-c', 100)]);
     const read = await ctx.store.read(accepted);
-    await unrelated();
+    await unrelatedTransactions();
     const result = await ctx.store.append([withdrawal('old-c', 60)], { condition: { query: accepted, after: read.head } });
     expect(result.duplicate).toBe(false);
   });
@@ -255,10 +258,7 @@ describe('exact under out-of-order commits', () => {
   ];
   const ages = [
     { age: 'recent head', between: async () => {} },
-    {
-      age: 'head 300 transactions old',
-      between: () => Promise.all(Array.from({ length: 300 }, (_, i) => ctx.store.append([deposit(`shape-filler-${i % 7}`, 1)]))).then(() => {}),
-    },
+    { age: 'head 300 transactions old', between: unrelatedTransactions },
   ];
   const cases = shapes.flatMap((shape, s) => ages.map((age, a) => ({ ...shape, ...age, key: `shape-${s}-${a}` })));
 

@@ -171,8 +171,9 @@ BEGIN
   -- planned SQL stops at the first match, where the tag lookup would first collect every event of the tag).
   IF NOT v_found AND v_rest IS NOT NULL AND p_snapshot IS NOT NULL
      AND pg_snapshot_xmax(pg_current_snapshot())::text::numeric - pg_snapshot_xmin(p_snapshot)::text::numeric <= ${RECENT_WINDOW} THEN
+    -- Only items without tags get here when there is a head.
     WITH recent AS MATERIALIZED (
-      SELECT e.type, e.tags, e.data
+      SELECT e.type, e.data
         FROM ${s}.events e
        WHERE e.transaction_id BETWEEN pg_snapshot_xmin(p_snapshot) AND pg_snapshot_xmax(pg_current_snapshot())
          AND NOT pg_visible_in_snapshot(e.transaction_id, p_snapshot)
@@ -183,7 +184,6 @@ BEGIN
         FROM recent e
         JOIN jsonb_array_elements(v_rest) AS q(item)
           ON (NOT q.item ? 'types' OR e.type = ANY (ARRAY(SELECT jsonb_array_elements_text(q.item->'types'))))
-         AND (NOT q.item ? 'tags' OR e.tags @> ARRAY(SELECT jsonb_array_elements_text(q.item->'tags')))
          AND (NOT q.item ? 'data' OR e.data @> (q.item->'data')))
       INTO v_found;
   ELSIF NOT v_found AND v_rest IS NOT NULL THEN
