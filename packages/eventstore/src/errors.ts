@@ -1,13 +1,3 @@
-/** Base class of every error `@tally/eventstore` throws; `code` is stable and meant for programs. */
-export class EventStoreError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
-
 /** Codes of {@link InvalidEventError}. */
 export type InvalidEventCode =
   | 'EMPTY_APPEND'
@@ -19,6 +9,36 @@ export type InvalidEventCode =
   | 'INVALID_METADATA'
   | 'EVENT_TOO_LARGE';
 
+/** Codes of {@link InvalidQueryError}. */
+export type InvalidQueryCode = 'INVALID_QUERY' | 'EMPTY_QUERY_ITEM' | 'INVALID_CONDITION' | 'INVALID_HEAD' | 'INVALID_OPTION';
+
+/**
+ * Every `code` an {@link EventStoreError} can carry. A literal union, so that comparing `error.code` with a
+ * misspelt code (`'APPEND_CONDITON_FAILED'`) does not compile.
+ */
+export type EventStoreErrorCode =
+  | InvalidEventCode
+  | InvalidQueryCode
+  | 'APPEND_CONDITION_FAILED'
+  | 'EVENT_ID_CONFLICT'
+  | 'TRANSACTION_TOO_OLD'
+  | 'STORE_CLOSED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'DATABASE_TIMEOUT'
+  | 'DATABASE_ERROR'
+  | 'INVALID_CONFIGURATION'
+  | 'UNSUPPORTED_ISOLATION';
+
+/** Base class of every error `@tally/eventstore` throws; `code` is stable and meant for programs. */
+export class EventStoreError extends Error {
+  readonly code: EventStoreErrorCode;
+  constructor(code: EventStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
 /** An event given to `append` cannot be stored as it is. Nothing was written. */
 export class InvalidEventError extends EventStoreError {
   declare readonly code: InvalidEventCode;
@@ -29,19 +49,22 @@ export class InvalidEventError extends EventStoreError {
     readonly index?: number,
     /** Path inside the event, e.g. `data.items[2].price`. */
     readonly path?: string,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
-
-/** Codes of {@link InvalidQueryError}. */
-export type InvalidQueryCode = 'INVALID_QUERY' | 'EMPTY_QUERY_ITEM' | 'INVALID_CONDITION' | 'INVALID_HEAD' | 'INVALID_OPTION';
 
 /** A query, condition or option is malformed. Nothing was read or written. */
 export class InvalidQueryError extends EventStoreError {
   declare readonly code: InvalidQueryCode;
-  constructor(code: InvalidQueryCode, message: string, readonly path?: string) {
-    super(code, message);
+  constructor(
+    code: InvalidQueryCode,
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
   }
 }
 
@@ -69,6 +92,31 @@ export class EventIdConflictError extends EventStoreError {
   }
 }
 
+/**
+ * An append from a transaction that followers (subscriptions, projections, `readSettled`) have already been
+ * allowed to pass: the transaction had held a transaction id for longer than `horizonGraceMs` without
+ * appending, or had declared that it would not append. Its events would land behind the followers'
+ * checkpoints, so the append was refused and nothing was written. Roll the transaction back and retry in a
+ * new one; keep appending transactions short.
+ */
+export class TransactionTooOldError extends EventStoreError {
+  declare readonly code: 'TRANSACTION_TOO_OLD';
+  /** The refused transaction's id (`xid8`), when the database reported it. */
+  readonly transactionId?: bigint;
+  constructor(options: { readonly transactionId?: bigint; readonly cause?: unknown } = {}) {
+    const which = options.transactionId === undefined ? 'this transaction' : `transaction ${options.transactionId}`;
+    super(
+      'TRANSACTION_TOO_OLD',
+      `Append refused: ${which} had held a transaction id for longer than horizonGraceMs without appending ` +
+        '(or had declared that it would not append), and followers have moved past it, so its events could never ' +
+        'be delivered to them. Nothing was written. Roll the transaction back and retry in a new one; keep ' +
+        'transactions that append short.',
+      { cause: options.cause },
+    );
+    if (options.transactionId !== undefined) this.transactionId = options.transactionId;
+  }
+}
+
 /** The store was closed; create a new one. */
 export class StoreClosedError extends EventStoreError {
   declare readonly code: 'STORE_CLOSED';
@@ -77,7 +125,19 @@ export class StoreClosedError extends EventStoreError {
   }
 }
 
-/** The database could not be reached or refused the connection (down, wrong address, wrong credentials, no such database). */
+/**
+ * The database could not be reached, refused the connection (down, wrong address, wrong credentials, no such
+ * database, too many clients), or the connection was lost (the server shut down or ended the backend, the
+ * network failed), also in the middle of a caller's transaction.
+ *
+ * Raised by a read, it means nothing was read. Raised by an append, it does **not** always mean that nothing
+ * was written: when the connection is lost after the server committed but before its answer arrived, the
+ * append is stored (an in-doubt commit). The safe answer is to retry the same append with the same event ids
+ * (give events an `id` to make that possible): a retry of stored events returns their positions with
+ * `duplicate: true` and writes nothing twice. Inside a caller's transaction (`store.with(trx)`) the
+ * transaction is lost with its connection and was not committed, unless the loss happened during the caller's
+ * own `COMMIT`.
+ */
 export class DatabaseUnavailableError extends EventStoreError {
   declare readonly code: 'DATABASE_UNAVAILABLE';
   constructor(message: string, options: { cause: unknown }) {
@@ -85,11 +145,63 @@ export class DatabaseUnavailableError extends EventStoreError {
   }
 }
 
+/** SQLSTATEs of {@link DatabaseTimeoutError}. */
+export type DatabaseTimeoutSqlState = '57014' | '55P03' | '25P03';
+
+const timeoutReasons: Record<DatabaseTimeoutSqlState, string> = {
+  '57014':
+    'The database cancelled the statement (statement_timeout, or a cancel request). The statement was rolled back: ' +
+    'it wrote nothing.',
+  '55P03': 'The statement waited longer than lock_timeout for a lock and was rolled back: it wrote nothing.',
+  '25P03':
+    'The session stayed idle in its transaction longer than idle_in_transaction_session_timeout; the server ended ' +
+    'the connection and rolled the whole transaction back: none of it was written.',
+};
+
+/**
+ * The database gave up on a statement or session because of a timeout: `statement_timeout` (or a cancel
+ * request; SQLSTATE 57014), `lock_timeout` (55P03) or `idle_in_transaction_session_timeout` (25P03). The
+ * timed-out statement was rolled back and wrote nothing. Inside a caller's transaction the transaction is
+ * then aborted (57014, 55P03) or gone with its connection (25P03): roll it back; its earlier statements are
+ * not committed either.
+ */
+export class DatabaseTimeoutError extends EventStoreError {
+  declare readonly code: 'DATABASE_TIMEOUT';
+  constructor(
+    /** The SQLSTATE the database reported. */
+    readonly sqlstate: DatabaseTimeoutSqlState,
+    options: { cause?: unknown } = {},
+  ) {
+    const detail = options.cause instanceof Error ? ` (${options.cause.message})` : '';
+    super(
+      'DATABASE_TIMEOUT',
+      `${timeoutReasons[sqlstate]} Inside a caller's transaction, that transaction can only be rolled back.${detail}`,
+      options,
+    );
+  }
+}
+
+/**
+ * Any other error the database reported, with its SQLSTATE: no database error reaches a caller raw. The
+ * statement that failed was rolled back; inside a caller's transaction, the transaction is aborted.
+ */
+export class DatabaseError extends EventStoreError {
+  declare readonly code: 'DATABASE_ERROR';
+  constructor(
+    /** The SQLSTATE the database reported, e.g. `40001`. */
+    readonly sqlstate: string,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('DATABASE_ERROR', message, options);
+  }
+}
+
 /** The store cannot work with the arguments it was created with (e.g. an invalid schema name). */
 export class ConfigurationError extends EventStoreError {
   declare readonly code: 'INVALID_CONFIGURATION';
-  constructor(message: string) {
-    super('INVALID_CONFIGURATION', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_CONFIGURATION', message, options);
   }
 }
 
@@ -104,19 +216,88 @@ export class UnsupportedIsolationError extends EventStoreError {
   }
 }
 
-const connectionErrorCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
-const connectionSqlStates = new Set(['28000', '28P01', '3D000', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+/** What the failing call was doing, so a database error can be told apart as bad event or bad query. */
+export type DatabaseOperation = 'append' | 'read';
 
-/** Turns a driver error that means "no database here" into a {@link DatabaseUnavailableError}; returns anything else as it is. */
-export function classifyDatabaseError(error: unknown): unknown {
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Auth failures, no such database, too many clients, the server shutting down or ending the backend. Class 08 (connection exception) is matched as a class. */
+const connectionSqlStates = new Set(['28000', '28P01', '3D000', '53300', '57P01', '57P02', '57P03', '57P04']);
+const connectionMessages =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|connection error/i;
+const timeoutSqlStates = new Set<string>(['57014', '55P03', '25P03']);
+/** A SQLSTATE: five characters of 0-9/A-Z. Node's errno codes (`EPIPE`) have the shape too, but no digit. */
+const sqlStatePattern = /^[0-9A-Z]{5}$/;
+
+interface DriverErrorFields {
+  readonly code?: unknown;
+  readonly detail?: unknown;
+  readonly severity?: unknown;
+}
+
+function isSqlState(code: unknown, error: DriverErrorFields): code is string {
+  return typeof code === 'string' && sqlStatePattern.test(code) && (/\d/.test(code) || typeof error.severity === 'string');
+}
+
+/** The transaction id in a `TLY03` DETAIL such as `transaction 1234 …` or `transaction_id=1234`. */
+function transactionIdOf(detail: unknown): bigint | undefined {
+  if (typeof detail !== 'string') return undefined;
+  const match = /\btransaction(?:[ _]id)?\s*[=:]?\s*(\d{1,20})\b/i.exec(detail);
+  return match ? BigInt(match[1]!) : undefined;
+}
+
+/**
+ * Turns an error from the driver into the store's typed errors, keeping the original as `cause`:
+ * connection failures and losses become {@link DatabaseUnavailableError}; timeouts {@link DatabaseTimeoutError};
+ * `TLY03` {@link TransactionTooOldError}; `TLY04` an `INVALID_HEAD`; input the database still refused (index
+ * row too large, nesting too deep, a value out of range) an {@link InvalidEventError} or {@link InvalidQueryError};
+ * any other error with a SQLSTATE a {@link DatabaseError}. Errors of the store itself, and errors that come
+ * neither from the database nor from the connection, are returned as they are.
+ * @param operation what the failing call did; without it, input errors the database raised are `DATABASE_ERROR`.
+ */
+export function classifyDatabaseError(error: unknown, operation?: DatabaseOperation): unknown {
   if (error instanceof EventStoreError || typeof error !== 'object' || error === null) return error;
-  const code = (error as { code?: unknown }).code;
+  const fields = error as DriverErrorFields;
+  const code = fields.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof code === 'string' && (connectionErrorCodes.has(code) || connectionSqlStates.has(code))) {
-    return new DatabaseUnavailableError(`Cannot use the database: ${message}`, { cause: error });
+  const cause = { cause: error };
+
+  if (
+    (typeof code === 'string' && (connectionErrorCodes.has(code) || connectionSqlStates.has(code) || /^08[0-9A-Z]{3}$/.test(code))) ||
+    (!isSqlState(code, fields) && connectionMessages.test(message))
+  ) {
+    const advice =
+      operation === 'append'
+        ? '. The append may have been committed before the connection was lost: retry it with the same event ids ' +
+          '(a retry of stored events returns their positions with duplicate: true)'
+        : '';
+    return new DatabaseUnavailableError(`Cannot use the database: ${message}${advice}`, cause);
   }
-  if (/Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)) {
-    return new DatabaseUnavailableError(`Cannot use the database: ${message}`, { cause: error });
+  if (!isSqlState(code, fields)) return error;
+
+  if (code === 'TLY03') {
+    const transactionId = transactionIdOf(fields.detail);
+    return new TransactionTooOldError(transactionId === undefined ? cause : { transactionId, cause: error });
   }
-  return error;
+  if (code === 'TLY04') {
+    return new InvalidQueryError('INVALID_HEAD', `condition.after is not a head of this store: ${message}`, 'condition.after', cause);
+  }
+  if (timeoutSqlStates.has(code)) return new DatabaseTimeoutError(code as DatabaseTimeoutSqlState, cause);
+  if (/\bpg_snapshot\b/.test(message) && code.startsWith('22')) {
+    return new InvalidQueryError('INVALID_HEAD', `condition.after is not a head returned by read(): ${message}`, 'condition.after', cause);
+  }
+  if (code === '22023' && /channel name/i.test(message)) {
+    return new ConfigurationError(`The NOTIFY channel is not accepted by the database: ${message}`, cause);
+  }
+  if (code === '22003') {
+    return new InvalidQueryError('INVALID_OPTION', `A number is out of the database's range (positions are 64-bit): ${message}`, undefined, cause);
+  }
+  if (operation === 'append') {
+    if (code === '54000') return new InvalidEventError('EVENT_TOO_LARGE', `The database cannot store the event: ${message}`, undefined, undefined, cause);
+    if (code === '54001') return new InvalidEventError('INVALID_EVENT_DATA', `The database cannot process the event (nested too deep): ${message}`, undefined, undefined, cause);
+    if (code === '22P02' || code === '22023') return new InvalidEventError('INVALID_EVENT', `The database refused the event: ${message}`, undefined, undefined, cause);
+  }
+  if (operation === 'read' && (code === '54000' || code === '54001' || code === '22P02' || code === '22023')) {
+    return new InvalidQueryError('INVALID_QUERY', `The database refused the query: ${message}`, undefined, cause);
+  }
+  return new DatabaseError(code, `The database reported an error (SQLSTATE ${code}): ${message}`, cause);
 }

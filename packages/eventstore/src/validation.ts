@@ -1,61 +1,142 @@
-import { InvalidEventError, InvalidQueryError } from './errors.js';
+import { ConfigurationError, InvalidEventError, InvalidQueryError } from './errors.js';
 import type { EventShape, Head, NewEvent, Query } from './types.js';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const snapshotPattern = /^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/;
 
-/** Why a value is not plain JSON, with the path to the offending part; `undefined` when it is. */
-export function jsonProblem(value: unknown, path: string, seen: Set<object> = new Set()): string | undefined {
+/** Longest event type, in bytes of UTF-8 (types are indexed and part of lock keys). */
+export const MAX_TYPE_BYTES = 200;
+/**
+ * Longest tag, in bytes of UTF-8. Each tag is a B-tree index entry (PostgreSQL refuses entries above about
+ * 2,700 bytes) and a GIN entry; 1,024 leaves room for both.
+ */
+export const MAX_TAG_BYTES = 1024;
+/** Most distinct tags on one event (and in one query item, which could never match more). */
+export const MAX_TAGS = 64;
+/**
+ * Deepest nesting of `data`, `metadata` and a query item's `data`: objects and arrays inside each other,
+ * the value itself counting as level 1. PostgreSQL 15 (default `max_stack_depth` 2 MB) accepted
+ * 13,099 nested objects in `SELECT $1::jsonb`, and Node 20's `JSON.stringify` about 4,000: 1,000 leaves a
+ * wide margin for both.
+ */
+export const MAX_JSON_DEPTH = 1000;
+/** Longest NOTIFY channel name, in bytes of UTF-8 (PostgreSQL's identifier length, NAMEDATALEN - 1). */
+export const MAX_CHANNEL_BYTES = 63;
+/** Largest position: positions are `bigint` columns. */
+export const MAX_POSITION = 2n ** 63n - 1n;
+
+/** One container being walked by {@link jsonProblem}: an array or plain object and the keys still to visit. */
+interface Frame {
+  readonly value: object;
+  readonly keys: readonly string[] | undefined; // undefined for an array
+  readonly length: number;
+  next: number;
+  readonly parent: Frame | undefined;
+  /** How the parent reaches this container: an index or a key. */
+  readonly step: number | string | undefined;
+  readonly depth: number;
+}
+
+/** The path of a frame's child (or of the frame itself when `step` is undefined). */
+function pathOf(root: string, frame: Frame | undefined, step?: number | string): string {
+  const steps: (number | string)[] = step === undefined ? [] : [step];
+  for (let f = frame; f?.step !== undefined; f = f.parent) steps.push(f.step);
+  let path = root;
+  // steps run from the innermost out; a long path keeps its outer 12 and inner 8 steps
+  const shown = steps.length > 24 ? [...steps.slice(0, 8), undefined, ...steps.slice(-12)] : steps;
+  for (let i = shown.length - 1; i >= 0; i--) {
+    const s = shown[i];
+    path += s === undefined ? '…' : typeof s === 'number' ? `[${s}]` : `.${s}`;
+  }
+  return path;
+}
+
+function scalarProblem(value: unknown, path: () => string): string | undefined {
   switch (typeof value) {
     case 'string':
-      return textProblem(value, path);
+      return textProblem(value, path());
     case 'boolean':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON cannot hold`;
+      return Number.isFinite(value) ? undefined : `${path()} is ${value}, which JSON cannot hold`;
     case 'undefined':
-      return `${path} is undefined`;
+      return `${path()} is undefined`;
     case 'bigint':
-      return `${path} is a BigInt, which JSON cannot hold (store it as a string)`;
+      return `${path()} is a BigInt, which JSON cannot hold (store it as a string)`;
     case 'function':
-      return `${path} is a function`;
+      return `${path()} is a function`;
     case 'symbol':
-      return `${path} is a symbol`;
+      return `${path()} is a symbol`;
   }
-  if (value === null) return undefined;
-  const object = value as object;
-  if (seen.has(object)) return `${path} refers back to itself (a cycle)`;
-  seen.add(object);
-  try {
-    if (Array.isArray(object)) {
-      for (let i = 0; i < object.length; i++) {
-        const problem = jsonProblem(object[i], `${path}[${i}]`, seen);
-        if (problem) return problem;
+  return undefined;
+}
+
+/**
+ * Why a value is not plain JSON that the store can keep, with the path to the offending part; `undefined`
+ * when it is. Walks with an explicit stack, so any nesting is reported (beyond `maxDepth`) rather than
+ * overflowing the call stack.
+ */
+export function jsonProblem(value: unknown, path: string, maxDepth: number = MAX_JSON_DEPTH): string | undefined {
+  let stack: Frame | undefined;
+  const ancestors = new Set<object>();
+  /** Checks one value; a container becomes the new top frame. */
+  const visit = (child: unknown, parent: Frame | undefined, step: number | string | undefined): string | undefined => {
+    if (typeof child !== 'object') return scalarProblem(child, () => pathOf(path, parent, step));
+    if (child === null) return undefined;
+    if (ancestors.has(child)) return `${pathOf(path, parent, step)} refers back to itself (a cycle)`;
+    const depth = (parent?.depth ?? 0) + 1;
+    if (depth > maxDepth) {
+      return `${pathOf(path, parent, step)} is nested more than ${maxDepth} levels deep (objects and arrays inside each other); the limit is ${maxDepth}`;
+    }
+    let keys: string[] | undefined;
+    if (!Array.isArray(child)) {
+      const proto = Object.getPrototypeOf(child) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = (child as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+        return `${pathOf(path, parent, step)} is a ${kind}, not a plain object (convert it to JSON data first)`;
       }
-      return undefined;
+      keys = Object.keys(child);
     }
-    const proto = Object.getPrototypeOf(object) as unknown;
-    if (proto !== Object.prototype && proto !== null) {
-      const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      return `${path} is a ${kind}, not a plain object (convert it to JSON data first)`;
-    }
-    for (const [key, child] of Object.entries(object)) {
-      if (child === undefined) continue; // dropped by JSON, like an absent optional property
-      const keyProblem = textProblem(key, `${path} key`);
-      if (keyProblem) return keyProblem;
-      const problem = jsonProblem(child, `${path}.${key}`, seen);
-      if (problem) return problem;
-    }
+    ancestors.add(child);
+    stack = { value: child, keys, length: keys ? keys.length : (child as unknown[]).length, next: 0, parent, step, depth };
     return undefined;
-  } finally {
-    seen.delete(object);
+  };
+  const first = visit(value, undefined, undefined);
+  if (first) return first;
+  while (stack) {
+    const frame: Frame = stack;
+    if (frame.next >= frame.length) {
+      ancestors.delete(frame.value);
+      stack = frame.parent;
+      continue;
+    }
+    const i = frame.next++;
+    let problem: string | undefined;
+    if (frame.keys === undefined) {
+      problem = visit((frame.value as unknown[])[i], frame, i);
+    } else {
+      const key = frame.keys[i]!;
+      const child = (frame.value as Record<string, unknown>)[key];
+      if (child === undefined) continue; // dropped by JSON, like an absent optional property
+      problem = textProblem(key, `${pathOf(path, frame)} key`) ?? visit(child, frame, key);
+    }
+    if (problem) return problem;
   }
+  return undefined;
 }
 
 function textProblem(text: string, path: string): string | undefined {
   if (text.includes('\u0000')) return `${path} contains a NUL character, which PostgreSQL cannot store`;
   if (!text.isWellFormed()) return `${path} contains a lone UTF-16 surrogate`;
   return undefined;
+}
+
+/** Why `text` cannot be a type or tag of at most `maxBytes` bytes; `undefined` when it can. */
+function nameProblem(text: string, path: string, maxBytes: number): string | undefined {
+  const problem = textProblem(text, path);
+  if (problem) return problem;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > maxBytes ? `${path} is ${bytes} bytes of UTF-8; the limit is ${maxBytes}` : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -98,9 +179,13 @@ export function prepareEvents<E extends EventShape>(
     if (typeof type !== 'string' || type.trim() === '') {
       throw new InvalidEventError('INVALID_EVENT_TYPE', `${at}.type must be a non-empty string`, index, 'type');
     }
-    const typeProblem = textProblem(type, `${at}.type`);
+    const typeProblem = nameProblem(type, `${at}.type`, MAX_TYPE_BYTES);
     if (typeProblem) throw new InvalidEventError('INVALID_EVENT_TYPE', typeProblem, index, 'type');
     if (!('data' in event)) throw new InvalidEventError('INVALID_EVENT_DATA', `${at}.data is missing`, index, 'data');
+    if (data === null) {
+      // The append passes rows through jsonb_to_recordset, where a JSON null becomes SQL NULL; nulls inside data are fine.
+      throw new InvalidEventError('INVALID_EVENT_DATA', `${at}.data is null; use an object (e.g. {}) or another JSON value`, index, 'data');
+    }
     const dataProblem = jsonProblem(data, `${at}.data`);
     if (dataProblem) throw new InvalidEventError('INVALID_EVENT_DATA', dataProblem, index, 'data');
     if (id !== undefined) {
@@ -119,9 +204,13 @@ export function prepareEvents<E extends EventShape>(
         if (typeof tag !== 'string' || tag === '') {
           throw new InvalidEventError('INVALID_TAG', `${at}.tags[${t}] must be a non-empty string`, index, `tags[${t}]`);
         }
-        const problem = textProblem(tag, `${at}.tags[${t}]`);
+        const problem = nameProblem(tag, `${at}.tags[${t}]`, MAX_TAG_BYTES);
         if (problem) throw new InvalidEventError('INVALID_TAG', problem, index, `tags[${t}]`);
       });
+      const distinct = new Set(tags).size;
+      if (distinct > MAX_TAGS) {
+        throw new InvalidEventError('INVALID_TAG', `${at}.tags has ${distinct} distinct tags; the limit is ${MAX_TAGS}`, index, 'tags');
+      }
     }
     if (metadata !== undefined) {
       if (!isPlainObject(metadata)) {
@@ -173,11 +262,17 @@ export function validateQuery<E extends EventShape>(query: Query<E>, where = 'qu
       if (!Array.isArray(list) || list.length === 0) {
         throw new InvalidQueryError('INVALID_QUERY', `${at}.${name} must be a non-empty array of strings`, `${at}.${name}`);
       }
+      const maxBytes = name === 'types' ? MAX_TYPE_BYTES : MAX_TAG_BYTES;
       list.forEach((value: unknown, k) => {
-        if (typeof value !== 'string' || value === '' || textProblem(value, '')) {
-          throw new InvalidQueryError('INVALID_QUERY', `${at}.${name}[${k}] must be a non-empty string`, `${at}.${name}[${k}]`);
-        }
+        const path = `${at}.${name}[${k}]`;
+        if (typeof value !== 'string' || value === '') throw new InvalidQueryError('INVALID_QUERY', `${path} must be a non-empty string`, path);
+        const problem = nameProblem(value, path, maxBytes);
+        if (problem) throw new InvalidQueryError('INVALID_QUERY', `${problem} (no event can carry it)`, path);
       });
+      if (name === 'tags' && new Set(list).size > MAX_TAGS) {
+        const path = `${at}.tags`;
+        throw new InvalidQueryError('INVALID_QUERY', `${path} requires ${new Set(list).size} distinct tags; an event carries at most ${MAX_TAGS}`, path);
+      }
     }
     if (data !== undefined) {
       if (!isPlainObject(data) || Object.keys(data).length === 0) {
@@ -196,10 +291,10 @@ export function validateHead(head: unknown): asserts head is Head {
   }
 }
 
-/** @throws {InvalidQueryError} */
+/** @throws {InvalidQueryError} unless `value` is undefined or a bigint from 0 to {@link MAX_POSITION}. */
 export function validatePosition(value: unknown, name: string): void {
-  if (value !== undefined && (typeof value !== 'bigint' || value < 0n)) {
-    throw new InvalidQueryError('INVALID_OPTION', `${name} must be a non-negative bigint position`, name);
+  if (value !== undefined && (typeof value !== 'bigint' || value < 0n || value > MAX_POSITION)) {
+    throw new InvalidQueryError('INVALID_OPTION', `${name} must be a bigint position from 0 to 2^63-1 (${MAX_POSITION})`, name);
   }
 }
 
@@ -208,4 +303,23 @@ export function validatePositiveInteger(value: unknown, name: string): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)) {
     throw new InvalidQueryError('INVALID_OPTION', `${name} must be a positive integer`, name);
   }
+}
+
+/**
+ * Checks a NOTIFY channel name: a non-empty string of at most {@link MAX_CHANNEL_BYTES} bytes of UTF-8 (PostgreSQL
+ * counts bytes, not characters: `'é'.repeat(40)` is 40 characters but 80 bytes), without NUL.
+ * @returns the channel
+ * @throws {ConfigurationError}
+ */
+export function validateChannel(channel: unknown): string {
+  if (typeof channel !== 'string' || channel === '') throw new ConfigurationError('channel must be a non-empty string');
+  const problem = textProblem(channel, 'channel');
+  if (problem) throw new ConfigurationError(problem);
+  const bytes = Buffer.byteLength(channel, 'utf8');
+  if (bytes > MAX_CHANNEL_BYTES) {
+    throw new ConfigurationError(
+      `channel "${channel}" is ${bytes} bytes of UTF-8 (${channel.length} characters); PostgreSQL allows at most ${MAX_CHANNEL_BYTES} bytes`,
+    );
+  }
+  return channel;
 }

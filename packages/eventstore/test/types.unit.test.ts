@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createEventStore } from '../src/index.js';
+import { createEventStore, type EventStoreError } from '../src/index.js';
 import type { TestEvent } from './helpers.js';
 
 interface ReadDb {
@@ -18,5 +18,12 @@ describe('typing at the call site', () => {
     const wrong = () => store.append([{ type: 'MoneyDeposited', data: { accountId: 'a' } }]);
     expect(typeof wrong).toBe('function');
     return db.destroy();
+  });
+
+  it('error codes are a literal union: a misspelt code does not compile', () => {
+    const refused = (error: EventStoreError) => error.code === 'APPEND_CONDITION_FAILED';
+    // @ts-expect-error: 'APPEND_CONDITON_FAILED' is not one of the codes
+    const misspelt = (error: EventStoreError) => error.code === 'APPEND_CONDITON_FAILED';
+    expect([typeof refused, typeof misspelt]).toEqual(['function', 'function']);
   });
 });
