@@ -208,10 +208,12 @@ export class ConfigurationError extends EventStoreError {
 /** A conditional append inside a caller's REPEATABLE READ transaction cannot be checked exactly. */
 export class UnsupportedIsolationError extends EventStoreError {
   declare readonly code: 'UNSUPPORTED_ISOLATION';
-  constructor() {
+  constructor(operation: 'conditional-append' | 'read-settled' = 'conditional-append') {
     super(
       'UNSUPPORTED_ISOLATION',
-      'A conditional append needs READ COMMITTED or SERIALIZABLE isolation; the transaction is REPEATABLE READ',
+      operation === 'conditional-append'
+        ? 'A conditional append needs READ COMMITTED or SERIALIZABLE isolation; the transaction is REPEATABLE READ'
+        : 'readSettled inside a caller transaction needs READ COMMITTED isolation (a transaction snapshot taken earlier could miss events it counts as settled)',
     );
   }
 }

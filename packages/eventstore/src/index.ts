@@ -1,17 +1,23 @@
 export { createEventStore } from './create-event-store.js';
-export type { EventStore, EventStoreOptions, EventStoreSession, KyselyInstance, NotifyMode } from './create-event-store.js';
+export type { EventStore, EventStoreSession } from './event-store.js';
+export type { EventStoreOptions, KyselyInstance, NotifyMode } from './options.js';
+export { formatHead, parseHead } from './head.js';
 export {
   AppendConditionError,
   ConfigurationError,
+  DatabaseError,
+  DatabaseTimeoutError,
   DatabaseUnavailableError,
   EventIdConflictError,
   EventStoreError,
   InvalidEventError,
   InvalidQueryError,
   StoreClosedError,
+  TransactionTooOldError,
   UnsupportedIsolationError,
 } from './errors.js';
-export type { InvalidEventCode, InvalidQueryCode } from './errors.js';
+export type { DatabaseOperation, DatabaseTimeoutSqlState, EventStoreErrorCode, InvalidEventCode, InvalidQueryCode } from './errors.js';
+export { MAX_CHANNEL_BYTES, MAX_JSON_DEPTH, MAX_POSITION, MAX_TAG_BYTES, MAX_TAGS, MAX_TYPE_BYTES } from './validation.js';
 export type { EventStoreTables, EventsTable } from './schema/tables.js';
 export type {
   AppendCondition,
@@ -22,6 +28,8 @@ export type {
   EventShape,
   EventType,
   Head,
+  Horizon,
+  HorizonBlocker,
   JsonValue,
   NewEvent,
   Query,

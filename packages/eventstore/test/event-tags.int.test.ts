@@ -36,6 +36,12 @@ async function migrateToBeforeEventTags(schema: string): Promise<void> {
   expect(error).toBeUndefined();
 }
 
+/** An event written as a Tally older than the current schema writes it: one plain INSERT. */
+async function legacyInsert(schema: string, type: string, data: object, tags: string[]): Promise<void> {
+  await sql`INSERT INTO ${sql.id(schema, 'events')} (id, type, data, tags, metadata, occurred_at)
+            VALUES (${randomUUID()}, ${type}, ${JSON.stringify(data)}::jsonb, ${tags}::text[], '{}'::jsonb, clock_timestamp())`.execute(db);
+}
+
 describe('event_tags: the (tag, transaction) index of the condition check', () => {
   it('gets exactly one row per event and tag, whichever way the event went in, and none for a write that failed', async () => {
     const store = ctx.store;
@@ -84,26 +90,23 @@ describe('event_tags: the (tag, transaction) index of the condition check', () =
     expect(await count()).toBe(before);
   });
 
-  it('is backfilled when an existing store migrates: a head read before the upgrade still catches what it missed', async () => {
+  it('is backfilled when an existing store migrates: events an older Tally wrote are found by conditions afterwards', async () => {
     const schema = 'upgraded';
     await migrateToBeforeEventTags(schema);
+    // On the 0002 schema, written the way the Tally of that schema wrote them (a plain INSERT).
+    await legacyInsert(schema, 'MoneyDeposited', { accountId: 'x', amount: 5 }, ['account:x', 'branch:east']);
+    await legacyInsert(schema, 'MoneyWithdrawn', { accountId: 'x', amount: 5 }, ['account:x']);
+    expect(await tagRows(schema).catch(() => null)).toBeNull(); // no event_tags table yet
 
     const store = createEventStore<TestEvent>({ connectionString: ctx.database.url, schema });
     try {
-      // On the 0002 schema: events, a read, then an event the read did not see.
-      await store.append([{ type: 'MoneyDeposited', data: { accountId: 'x', amount: 5 }, tags: ['account:x', 'branch:east'] }]);
-      const query: Query<TestEvent> = [{ tags: ['account:x'] }];
-      const { head, events } = await store.read(query);
-      expect(events).toHaveLength(1);
-      await store.append([{ type: 'MoneyWithdrawn', data: { accountId: 'x', amount: 5 }, tags: ['account:x'] }]);
-      expect((await tagRows(schema).catch(() => null))).toBeNull(); // no event_tags table yet
-
       await store.migrate();
       const { expected, stored } = await tagRows(schema);
       expect(expected).toHaveLength(3);
       expect(stored).toEqual(expected);
+      const query: Query<TestEvent> = [{ types: ['MoneyWithdrawn'], tags: ['account:x'] }];
       await expect(
-        store.append([{ type: 'MoneyWithdrawn', data: { accountId: 'x', amount: 5 }, tags: ['account:x'] }], { condition: { query, after: head } }),
+        store.append([{ type: 'MoneyWithdrawn', data: { accountId: 'x', amount: 5 }, tags: ['account:x'] }], { condition: { query } }),
       ).rejects.toBeInstanceOf(AppendConditionError);
     } finally {
       await store.close();
@@ -112,7 +115,6 @@ describe('event_tags: the (tag, transaction) index of the condition check', () =
   it('is backfilled exactly while 8 writers keep appending: no event misses its rows, none gets two', async () => {
     const schema = 'busy';
     await migrateToBeforeEventTags(schema);
-    const writer = createEventStore<TestEvent>({ connectionString: ctx.database.url, schema, maxConnections: 8 });
     const upgrader = createEventStore<TestEvent>({ connectionString: ctx.database.url, schema, maxConnections: 1 });
     let stop = false;
     let written = 0;
@@ -122,7 +124,8 @@ describe('event_tags: the (tag, transaction) index of the condition check', () =
     try {
       const writers = Array.from({ length: 8 }, async (_, c) => {
         for (let i = 0; !stop; i++) {
-          await writer.append([{ type: 'MoneyDeposited', data: { accountId: `w${c}`, amount: i }, tags: [`account:w${c}`, `round:${i % 3}`] }]);
+          // Processes still running the Tally of the old schema: its plain INSERT.
+          await legacyInsert(schema, 'MoneyDeposited', { accountId: `w${c}`, amount: i }, [`account:w${c}`, `round:${i % 3}`]);
           written++;
         }
       });
@@ -137,7 +140,7 @@ describe('event_tags: the (tag, transaction) index of the condition check', () =
       expect(stored).toEqual(expected);
     } finally {
       stop = true;
-      await Promise.all([writer.close(), upgrader.close()]);
+      await upgrader.close();
     }
   });
 });

@@ -1,10 +1,12 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { lockHash } from '../lock-keys.js';
 import { migrations } from './migrations.js';
+import { relocateIfMoved } from './relocate.js';
 
 /**
  * Brings the schema up to date. Idempotent, and safe when several processes run it at once: they queue
- * on a session advisory lock, and the later ones find nothing left to do.
+ * on a session advisory lock, and the later ones find nothing left to do. Then it checks whether the store
+ * was restored or copied into another cluster or database, and makes it whole there (`relocate.ts`).
  */
 export async function migrateSchema(db: Kysely<unknown>, schema: string): Promise<void> {
   const lockKey = lockHash(schema, 'migrate').toString();
@@ -21,6 +23,7 @@ export async function migrateSchema(db: Kysely<unknown>, schema: string): Promis
       });
       const { error } = await migrator.migrateToLatest();
       if (error) throw error;
+      await relocateIfMoved(connection, `"${schema}"`, schema);
     } finally {
       await sql`SELECT pg_advisory_unlock(${lockKey}::bigint)`.execute(connection);
     }

@@ -21,3 +21,14 @@ export interface EventStoreTables {
 export const IMMUTABLE_EVENTS_SQLSTATE = 'TLY01';
 /** SQLSTATE raised for a conditional append inside a REPEATABLE READ transaction. */
 export const REPEATABLE_READ_SQLSTATE = 'TLY02';
+/** SQLSTATE raised for an append from a transaction that followers may have passed (see `settle()`). */
+export const TOO_OLD_SQLSTATE = 'TLY03';
+/** SQLSTATE raised for a head that lies in the future of the store (it cannot come from a read of it). */
+export const INVALID_HEAD_SQLSTATE = 'TLY04';
+/**
+ * The transaction-local setting by which a transaction declares it never appends to the store of `schema`
+ * (a projector's batch): followers pass it at once, and its appends are refused. `schema` is a plain identifier.
+ */
+export const noAppendSetting = (schema: string): string => `tally.no_append_${schema}`;
+/** `s` is the quoted schema name (`"name"`) the SQL texts are built with. */
+export const unquoted = (s: string): string => s.slice(1, -1);

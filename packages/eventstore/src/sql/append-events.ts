@@ -1,4 +1,5 @@
 import type { LockPlan } from '../lock-keys.js';
+import { noAppendSetting } from '../schema/tables.js';
 import type { StatementRunner } from './runner.js';
 
 export type AppendOutcome =
@@ -13,6 +14,9 @@ export interface AppendInput {
   readonly checkIds: boolean;
   readonly queryJson: string | null;
   readonly snapshot: string | null;
+  /** The head's own transaction and the last position it had written (see `head.ts`). */
+  readonly headOwn: string | null;
+  readonly headOwnPosition: string | null;
   readonly notifyChannel: string | null;
 }
 
@@ -35,7 +39,9 @@ export interface AppendStatements {
 export function appendStatements(schema: string): AppendStatements {
   return {
     general: {
-      text: `SELECT outcome, positions, conflict_id, head FROM "${schema}".append_events($1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::text)`,
+      text:
+        `SELECT outcome, positions, conflict_id, head FROM "${schema}".append_events(` +
+        `$1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::xid8, $8::bigint, $9::text)`,
       name: `tally_append_${schema}`,
     },
     plain: {
@@ -44,8 +50,12 @@ export function appendStatements(schema: string): AppendStatements {
         `SELECT e.id, e.type, e.data, e.tags, e.metadata, (SELECT clock_timestamp()) ` +
         `FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, type text, data jsonb, tags text[], metadata jsonb)) ` +
         `WITH ORDINALITY AS e(id, type, data, tags, metadata, ord) ` +
-        `WHERE (SELECT count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.key) ELSE pg_advisory_xact_lock_shared(l.key) END) ` +
-        `FROM unnest($2::bigint[], $3::boolean[]) AS l(key, exclusive)) >= 0 ` +
+        // The locks first (the aggregate), then the horizon check (the CASE after it): see append_events.
+        `WHERE (SELECT CASE WHEN count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.key) ELSE pg_advisory_xact_lock_shared(l.key) END) >= 0 ` +
+        `THEN CASE WHEN "${schema}".xact_id() >= (SELECT last_value FROM "${schema}".horizon_mark)::text::xid8 ` +
+        `AND current_setting('${noAppendSetting(schema)}', true) IS DISTINCT FROM 'on' THEN true ` +
+        `ELSE "${schema}".refuse_append("${schema}".xact_id(), (SELECT last_value FROM "${schema}".horizon_mark)::text::xid8) END END ` +
+        `FROM unnest($2::bigint[], $3::boolean[]) AS l(key, exclusive)) ` +
         `ORDER BY e.ord RETURNING position) ` +
         `SELECT array_agg(position ORDER BY position) AS positions, ` +
         `CASE WHEN $4::text IS NOT NULL THEN pg_notify($4::text, max(position)::text) END AS notified FROM inserted`,
@@ -69,7 +79,17 @@ export async function appendEvents(run: StatementRunner, statements: AppendState
   const { text, name } = statements.general;
   const rows = await run<{ outcome: string; positions: string[] | null; conflict_id: string | null; head: string | null }>(
     text,
-    [input.eventsJson, input.locks.keys, input.locks.exclusive, input.checkIds, input.queryJson, input.snapshot, input.notifyChannel],
+    [
+      input.eventsJson,
+      input.locks.keys,
+      input.locks.exclusive,
+      input.checkIds,
+      input.queryJson,
+      input.snapshot,
+      input.headOwn,
+      input.headOwnPosition,
+      input.notifyChannel,
+    ],
     name,
   );
   const row = rows[0];

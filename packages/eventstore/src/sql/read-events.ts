@@ -4,8 +4,9 @@ import type { ReadOptions } from '../types.js';
 import type { StatementNames, StatementRunner } from './runner.js';
 
 /**
- * Reads matching events and, in the same statement, the statement's MVCC snapshot. The snapshot is what
- * the read saw: events of transactions invisible to it are exactly the ones a later condition must catch.
+ * Reads matching events and, in the same statement, what the statement saw (`head_state()`: its MVCC snapshot,
+ * and how far its own transaction had written): the events it did not see are exactly the ones a later
+ * condition must catch. The caller signs it into a head.
  *
  * The text is built here rather than by Kysely: it depends only on the query's shape (which criteria each
  * item has, whether `after`/`limit` are set, the direction), so a store can keep each shape prepared, and a
@@ -17,7 +18,7 @@ export async function readEvents(
   schema: string,
   query: readonly QueryItemShape[] | undefined,
   options: ReadOptions,
-): Promise<{ rows: EventRow[]; snapshot: string }> {
+): Promise<{ rows: EventRow[]; headState: string }> {
   const values: unknown[] = [];
   const param = (value: unknown) => {
     values.push(value);
@@ -29,7 +30,7 @@ export async function readEvents(
   const direction = options.backwards ? 'DESC' : 'ASC';
   const limit = options.limit !== undefined ? ` LIMIT ${param(options.limit)}` : '';
   const text =
-    `SELECT s.statement_value, e.* FROM (SELECT pg_current_snapshot()::text AS statement_value) s LEFT JOIN LATERAL (` +
+    `SELECT s.statement_value, e.* FROM (SELECT "${schema}".head_state() AS statement_value) s LEFT JOIN LATERAL (` +
     `SELECT "events"."position", "events"."transaction_id", "events"."id", "events"."type", "events"."data", "events"."tags", ` +
     `"events"."metadata", "events"."occurred_at" FROM "${schema}"."events"` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
@@ -38,5 +39,5 @@ export async function readEvents(
   const rows = await run<EventRow & { statement_value: string }>(text, values, names.nameOf(text));
   const first = rows[0];
   if (!first) throw new Error('a LEFT JOIN LATERAL returned no row');
-  return { rows: first.position === null ? [] : rows, snapshot: first.statement_value };
+  return { rows: first.position === null ? [] : rows, headState: first.statement_value };
 }

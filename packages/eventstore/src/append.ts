@@ -1,0 +1,82 @@
+import { v7 as uuidv7 } from 'uuid';
+import { AppendConditionError, EventIdConflictError, InvalidQueryError, UnsupportedIsolationError } from './errors.js';
+import { planLocks } from './lock-keys.js';
+import { REPEATABLE_READ_SQLSTATE } from './schema/tables.js';
+import { appendEvents, type AppendOutcome } from './sql/append-events.js';
+import type { StatementRunner } from './sql/runner.js';
+import type { StoreRuntime } from './store-runtime.js';
+import type { AppendOptions, AppendResult, EventShape, NewEvent } from './types.js';
+import { prepareEvents, validateQuery } from './validation.js';
+
+/**
+ * One append on `run` (the store's pool, or a caller's transaction when `inTransaction`): checks the input,
+ * verifies the condition's head, plans the locks, and turns the statement's outcome into a result or an error.
+ */
+export async function append<E extends EventShape>(
+  runtime: StoreRuntime,
+  run: StatementRunner,
+  inTransaction: boolean,
+  events: readonly NewEvent<E>[],
+  options: AppendOptions<E>,
+): Promise<AppendResult> {
+  const { schema, channel, notifyMode, maxEventBytes, maxFineLocks } = runtime.settings;
+  const prepared = prepareEvents(events, options.metadata, maxEventBytes);
+  const condition = options.condition;
+  if (condition !== undefined) {
+    if (typeof condition !== 'object' || condition === null || !Array.isArray(condition.query)) {
+      throw new InvalidQueryError('INVALID_CONDITION', 'condition needs a query (an array of query items)', 'condition.query');
+    }
+    if (condition.query.length === 0) {
+      throw new InvalidQueryError('INVALID_CONDITION', 'condition.query is empty: it would match every event', 'condition.query');
+    }
+    validateQuery(condition.query, 'condition.query');
+  }
+  const signer = condition !== undefined ? await runtime.signer() : undefined;
+  const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
+  const checkIds = prepared.some((event) => event.id !== undefined);
+  const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));
+  const input = {
+    eventsJson: JSON.stringify(rows),
+    locks: planLocks(schema, prepared, condition?.query, maxFineLocks),
+    checkIds,
+    queryJson: condition ? JSON.stringify(condition.query) : null,
+    snapshot: head?.snapshot ?? null,
+    headOwn: head?.own ?? null,
+    headOwnPosition: head?.ownPosition ?? null,
+    notifyChannel: notifyMode === 'in-transaction' || (inTransaction && notifyMode !== 'off') ? channel : null,
+  };
+  let result: AppendOutcome;
+  try {
+    result = await appendEvents(run, runtime.appendSql, input);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === REPEATABLE_READ_SQLSTATE) throw new UnsupportedIsolationError();
+    // Two appends of the same new ids raced past the id check; the loser retries, and then finds the
+    // winner's events (idempotent success, or a conflict). Inside a caller's transaction it cannot.
+    if (code === '23505' && checkIds && !inTransaction) {
+      result = await appendEvents(run, runtime.appendSql, input);
+    } else if (code === '23505' && checkIds) {
+      throw new EventIdConflictError(rows.find((r) => r.id)!.id);
+    } else {
+      throw error;
+    }
+  }
+  switch (result.outcome) {
+    case 'condition-failed':
+      throw new AppendConditionError({ query: condition?.query ?? [], after: condition?.after });
+    case 'id-conflict':
+      throw new EventIdConflictError(result.conflictId);
+    case 'duplicate':
+      return { positions: result.positions, lastPosition: result.positions[result.positions.length - 1]!, duplicate: true };
+    case 'appended': {
+      const lastPosition = result.positions[result.positions.length - 1]!;
+      if (notifyMode === 'after-commit' && !inTransaction) runtime.notifier.notify(lastPosition);
+      return {
+        positions: result.positions,
+        lastPosition,
+        duplicate: false,
+        ...(result.head === null || signer === undefined ? {} : { head: signer.sign(result.head) }),
+      };
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type {
+  AppendOptions,
+  AppendResult,
+  EventShape,
+  Horizon,
+  NewEvent,
+  Query,
+  QueryResult,
+  ReadOptions,
+  ReadResult,
+  SettledCheckpoint,
+  StreamOptions,
+} from './types.js';
+import type { KyselyInstance } from './options.js';
+
+/** Reads and appends bound to one connection or transaction. */
+export interface EventStoreSession<E extends EventShape> {
+  /**
+   * Appends events atomically, in order. With `condition`, fails with {@link AppendConditionError} if an
+   * event matching `condition.query` exists that the read producing `condition.after` did not see.
+   * @throws {AppendConditionError} {@link InvalidEventError} {@link InvalidQueryError} {@link EventIdConflictError}
+   * {@link TransactionTooOldError} (the transaction held an id past `horizonGraceMs` before appending: followers passed it)
+   * {@link DatabaseUnavailableError} (the connection was lost: the append may have committed; retry with the same event ids)
+   */
+  append(events: readonly NewEvent<E>[], options?: AppendOptions<E>): Promise<AppendResult>;
+  /**
+   * Reads matching events in position order, with the `head` to use as the condition of a later append.
+   * @example
+   * const { events, head } = await store.read([{ types: ['MoneyDeposited'], tags: ['account:a1'] }]);
+   * await store.append([withdrawal], { condition: { query, after: head } });
+   */
+  read<const Q extends Query<E> = Query<E>>(query?: Q, options?: ReadOptions): Promise<ReadResult<QueryResult<E, Q>>>;
+  /** Iterates matching events in position order, one page in memory at a time, from one consistent snapshot. */
+  stream<const Q extends Query<E> = Query<E>>(query?: Q, options?: StreamOptions): AsyncIterable<QueryResult<E, Q>>;
+  /**
+   * Events of settled transactions after `after`, in `(transactionId, position)` order, and the checkpoint to
+   * continue from. Gap-free under out-of-order commits: the read behind subscriptions and projections. Inside a
+   * caller's transaction, that transaction must be READ COMMITTED.
+   * @throws {UnsupportedIsolationError} inside a REPEATABLE READ or SERIALIZABLE transaction
+   */
+  readSettled<const Q extends Query<E> = Query<E>>(
+    query: Q | undefined,
+    options: { readonly after: SettledCheckpoint; readonly limit: number },
+  ): Promise<{ events: QueryResult<E, Q>[]; checkpoint: SettledCheckpoint }>;
+  /** The settled checkpoint of this moment (where a subscription `after: 'end'` starts). */
+  settledCheckpoint(): Promise<SettledCheckpoint>;
+  /**
+   * Declares that the current transaction never appends to this store (a projection batch that only reads
+   * events and writes read tables): followers stop waiting for it at once, and an append from it is refused
+   * with {@link TransactionTooOldError}. Use it through `with(trx)`; it lasts until the transaction ends.
+   */
+  declareNoAppend(): Promise<void>;
+}
+
+/** A typed event store on PostgreSQL. */
+export interface EventStore<E extends EventShape> extends EventStoreSession<E> {
+  readonly schema: string;
+  readonly channel: string;
+  /**
+   * Creates or updates the schema (tables, indexes, triggers, functions). Idempotent; safe to run concurrently.
+   * After a restore into another cluster (or a copy into another database) it makes the store whole there:
+   * restored events become settled and seen, and heads of the old cluster are refused (`INVALID_HEAD`).
+   */
+  migrate(): Promise<void>;
+  /** The same operations inside the caller's Kysely transaction (or on its connection). */
+  with(trx: KyselyInstance): EventStoreSession<E>;
+  /**
+   * How far followers can read now, and the transactions holding them back (pid, database, application,
+   * state, age): what to look at when a projection or subscription lags.
+   */
+  horizon(): Promise<Horizon>;
+  /** Waits for pending notifications and closes the pool if the store created it. Safe to call twice. */
+  close(): Promise<void>;
+}
