@@ -70,7 +70,7 @@ describe('a filtered subscription', () => {
     expect(received).toEqual(matching);
     expect(amounts).toEqual([0, 1, 2, 3, 4, 5]);
 
-    const settledRead = captured.find((query) => /pg_snapshot_xmin/.test(query.sql) && /"tags" @>/.test(query.sql));
+    const settledRead = captured.find((query) => /transaction_isolation/.test(query.sql) && /"tags" @>/.test(query.sql));
     expect(settledRead, 'the settled read of the subscription').toBeDefined();
     const { rows } = await admin.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
       `EXPLAIN (FORMAT JSON) ${settledRead!.sql}`,
