@@ -38,13 +38,16 @@ async function decideAndAppend(store: BenchStore, accountId: string, n: number):
   return (await guardedDeposit(store, accountId, query, n, head)) === undefined ? 'conflict' : 'appended';
 }
 
-/** Conditional appends, each client on its own accounts (`cond-<client>-<n>`, 100 per client): no conflicts expected. */
-export function tallyConditionalDistinct(store: BenchStore, clients: number): Contender {
+/**
+ * Conditional appends, each client on its own accounts (`<prefix>-<client>-<n>`, 100 per client): no conflicts
+ * expected. A scenario that runs twice on one store passes its own prefix, so each run starts on fresh accounts.
+ */
+export function tallyConditionalDistinct(store: BenchStore, clients: number, prefix = 'cond'): Contender {
   return {
     label: 'tally conditional, distinct keys',
     round: (durationMs) =>
       runClients(clients, durationMs, async (client, i) => {
-        const outcome = await decideAndAppend(store, `cond-${client}-${i % 100}`, i);
+        const outcome = await decideAndAppend(store, `${prefix}-${client}-${i % 100}`, i);
         return outcome === 'appended' ? { events: 1 } : { events: 0, conflicts: 1 };
       }),
   };
