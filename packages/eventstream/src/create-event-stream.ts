@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import { coerceError, InvalidOptionError, StreamClosedError, type ListenerError } from './errors.js';
 import { Listener } from './listener.js';
 import { resolveStreamOptions, resolveSubscribeOptions, type ResolvedStreamOptions } from './options.js';
+import { StallMonitor } from './stall-monitor.js';
 import { SubscriptionRunner, type ManagedSubscription } from './subscription.js';
 import type {
   BatchHandler,
@@ -40,6 +41,7 @@ class StreamRuntime<E extends EventShape> extends EventEmitter<EventStreamEventM
   readonly #queue: PQueue;
   readonly #active = new Set<ManagedSubscription>();
   #listener: Listener | undefined;
+  readonly #stalls: StallMonitor;
   #closing: Promise<void> | undefined;
   #count = 0;
 
@@ -47,6 +49,19 @@ class StreamRuntime<E extends EventShape> extends EventEmitter<EventStreamEventM
     super();
     this.#options = options;
     this.#queue = new PQueue({ concurrency: options.concurrency });
+    this.#stalls = new StallMonitor(() => options.store.horizon(), options.stallThresholdMs, {
+      onStall: (info) => {
+        if (this.listenerCount('stalled') > 0) this.#emitSafely('stalled', info);
+        else {
+          const who = info.blockers.map((b) => `pid ${b.pid ?? '?'} (${b.reason}, ${b.applicationName ?? '?'}@${b.database ?? '?'}, ${b.state ?? '?'})`);
+          process.emitWarning(
+            `${info.unsettledEvents} committed event(s) have waited ${Math.round(info.stalledForMs)} ms behind the horizon ${info.horizon}; held by ${who.join(', ') || 'nobody identified'}`,
+            { code: 'TALLY_STALLED' },
+          );
+        }
+      },
+      onStallEnded: (info) => this.#emitSafely('stall-ended', info),
+    });
   }
 
   get subscriptions(): readonly Subscription[] {
@@ -75,6 +90,7 @@ class StreamRuntime<E extends EventShape> extends EventEmitter<EventStreamEventM
     });
     this.#active.add(runner);
     this.#startListener();
+    this.#stalls.start();
     runner.start();
     return runner;
   }
@@ -86,6 +102,7 @@ class StreamRuntime<E extends EventShape> extends EventEmitter<EventStreamEventM
 
   async #close(): Promise<void> {
     await Promise.allSettled([...this.#active].map((subscription) => subscription.stop()));
+    await this.#stalls.stop();
     await this.#listener?.close();
     await this.#queue.onIdle();
   }

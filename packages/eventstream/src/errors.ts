@@ -89,6 +89,22 @@ export class SubscriptionHandlerError extends EventStreamError {
   }
 }
 
+/** A handler did not finish a batch within `handlerTimeoutMs`: the attempt is abandoned and counts as failed. */
+export class HandlerTimeoutError extends EventStreamError {
+  declare readonly code: 'HANDLER_TIMEOUT';
+  constructor(
+    /** Name of the subscription. */
+    readonly subscription: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'HANDLER_TIMEOUT',
+      `Subscription "${subscription}": the handler did not finish its batch within ${timeoutMs} ms; the attempt was abandoned ` +
+        '(its signal is aborted; side effects it still makes are its own) and counts as failed',
+    );
+  }
+}
+
 /** A subscription's read from the store failed; it retries with backoff (transient: a database restart, a lost connection). */
 export class SubscriptionReadError extends EventStreamError {
   declare readonly code: 'READ_FAILED';

@@ -10,6 +10,7 @@ export {
 export type { Checkpoint, StartFrom } from './checkpoint.js';
 export {
   EventStreamError,
+  HandlerTimeoutError,
   InvalidCheckpointError,
   InvalidOptionError,
   ListenerError,
@@ -30,6 +31,7 @@ export type {
   EventStreamOptions,
   HandlerErrorPolicy,
   RetryInfo,
+  StallInfo,
   SubscribeOptions,
   Subscription,
   SubscriptionEventMap,

@@ -11,6 +11,7 @@ export interface ResolvedStreamOptions<E extends EventShape> {
   readonly pollIntervalMs: number;
   readonly concurrency: number;
   readonly applicationName: string;
+  readonly stallThresholdMs: number;
 }
 
 /** Subscribe options with defaults applied; `after` decoded. */
@@ -21,6 +22,7 @@ export interface ResolvedSubscribeOptions {
   readonly maxWaitMs: number;
   readonly name: string;
   readonly maxAttempts: number;
+  readonly handlerTimeoutMs: number;
   readonly retryDelayMs: number;
   readonly maxRetryDelayMs: number;
   readonly onHandlerError: HandlerErrorPolicy;
@@ -35,15 +37,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
 export function resolveStreamOptions<E extends EventShape>(options: EventStreamOptions<E>): ResolvedStreamOptions<E> {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
   const store = options.store;
-  if (typeof store !== 'object' || store === null || typeof store.readSettled !== 'function' || typeof store.settledCheckpoint !== 'function') {
-    throw new InvalidOptionError('store', typeof store, 'an event store (with readSettled and settledCheckpoint)');
+  if (typeof store !== 'object' || store === null || typeof store.readSettled !== 'function' || typeof store.settledCheckpoint !== 'function' || typeof store.horizon !== 'function') {
+    throw new InvalidOptionError('store', typeof store, 'an event store (with readSettled, settledCheckpoint and horizon)');
   }
   if (typeof options.connectionString !== 'string' || options.connectionString === '') {
     throw new InvalidOptionError('connectionString', options.connectionString === undefined ? undefined : '(redacted)', 'a non-empty string');
   }
   const channel = options.channel ?? store.channel;
-  if (typeof channel !== 'string' || channel === '' || channel.length > 63) {
-    throw new InvalidOptionError('channel', channel, 'a non-empty string of at most 63 characters');
+  if (typeof channel !== 'string' || channel === '' || Buffer.byteLength(channel) > 63) {
+    throw new InvalidOptionError('channel', channel, 'a non-empty string of at most 63 bytes (UTF-8)');
   }
   const applicationName = options.applicationName ?? 'tally-eventstream';
   if (typeof applicationName !== 'string' || applicationName.length > 63) {
@@ -56,6 +58,7 @@ export function resolveStreamOptions<E extends EventShape>(options: EventStreamO
     pollIntervalMs: integer('pollIntervalMs', options.pollIntervalMs, 1000, 1, MAX_TIMER_MS),
     concurrency: integer('concurrency', options.concurrency, 10, 1, 10_000),
     applicationName,
+    stallThresholdMs: integer('stallThresholdMs', options.stallThresholdMs, 10_000, 0, MAX_TIMER_MS),
   };
 }
 
@@ -89,6 +92,7 @@ export function resolveSubscribeOptions<E extends EventShape, Q extends Query<E>
     maxWaitMs: integer('maxWaitMs', options.maxWaitMs, 20, 0, MAX_TIMER_MS),
     name,
     maxAttempts: integer('maxAttempts', options.maxAttempts, 5, 1, 1_000_000),
+    handlerTimeoutMs: integer('handlerTimeoutMs', options.handlerTimeoutMs, 30_000, 1, MAX_TIMER_MS),
     retryDelayMs,
     maxRetryDelayMs: integer('maxRetryDelayMs', options.maxRetryDelayMs, Math.max(10_000, retryDelayMs), retryDelayMs, MAX_TIMER_MS),
     onHandlerError,

@@ -6,6 +6,7 @@ import { backoffDelay } from './backoff.js';
 import { formatCheckpoint, type Checkpoint } from './checkpoint.js';
 import { runQueued } from './run-queued.js';
 import { coerceError, SubscriptionHandlerError, SubscriptionReadError, type EventStreamError } from './errors.js';
+import { withHandlerTimeout } from './handler-timeout.js';
 import type { ResolvedSubscribeOptions } from './options.js';
 import type { BatchHandler, Subscription, SubscriptionEventMap, SubscriptionState } from './types.js';
 
@@ -273,9 +274,11 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     for (let attempt = 1; ; attempt += 1) {
       let failure: Error;
       try {
-        const handled = await runQueued(queue, signal, async () => {
-          await handler(batch, { ...context, attempt });
-        });
+        const handled = await runQueued(queue, signal, () =>
+          withHandlerTimeout(this.name, this.#settings.handlerTimeoutMs, signal, (attemptSignal) =>
+            handler(batch, { ...context, attempt, signal: attemptSignal }),
+          ),
+        );
         if (!handled) return;
         this.#advance(checkpoint);
         this.#emitSafely('batch', { ...this.#describe(batch), after: context.after, checkpoint: formatCheckpoint(this.#handled!), attempts: attempt });

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { EventShape, EventStore, Query, QueryResult } from '@tally/eventstore';
+import type { EventShape, EventStore, HorizonBlocker, Query, QueryResult } from '@tally/eventstore';
 import type { Checkpoint, StartFrom } from './checkpoint.js';
 import type {
   ListenerError,
@@ -25,6 +25,23 @@ export interface EventStreamOptions<E extends EventShape> {
   readonly concurrency?: number;
   /** `application_name` of the LISTEN connection, to find it in `pg_stat_activity`. @defaultValue 'tally-eventstream' */
   readonly applicationName?: string;
+  /**
+   * How long the store's horizon may hold committed events back before the stream emits `stalled` (naming the
+   * transactions responsible); 0 turns the check off. @defaultValue 10000
+   */
+  readonly stallThresholdMs?: number;
+}
+
+/** The horizon has held committed events back for longer than `stallThresholdMs`. */
+export interface StallInfo {
+  /** Where followers are held: nothing after this checkpoint can be delivered yet. */
+  readonly horizon: Checkpoint;
+  /** The transactions holding it, oldest first (pid, database, application, state, age). */
+  readonly blockers: readonly HorizonBlocker[];
+  /** Committed events followers cannot read yet (counted up to 10,000). */
+  readonly unsettledEvents: number;
+  /** Since when the horizon has not moved while events waited. */
+  readonly stalledForMs: number;
 }
 
 /** What a subscription does after a batch failed `maxAttempts` times: stop before it (default), or skip it. */
@@ -44,6 +61,12 @@ export interface SubscribeOptions<E extends EventShape, Q extends Query<E> = Que
   readonly name?: string;
   /** Calls of the handler per batch (the first one included) before giving up on it. @defaultValue 5 */
   readonly maxAttempts?: number;
+  /**
+   * Longest time one call of the handler may take. Past it the attempt is abandoned (its `signal` is aborted,
+   * the stream's handler slot is freed) and counts as a failed attempt, retried like a throw; `stop()` never
+   * waits longer than this for a batch in flight. @defaultValue 30000
+   */
+  readonly handlerTimeoutMs?: number;
   /** Delay before the first retry of a failed batch; it doubles on each retry (with jitter). @defaultValue 100 */
   readonly retryDelayMs?: number;
   /** Longest delay between two retries of a failed batch. @defaultValue 10000 */
@@ -143,6 +166,13 @@ export interface EventStreamEventMap {
   error: [error: ListenerError];
   /** LISTEN is (again) in place; `reconnected` is false the first time. Every subscription then re-reads. */
   listening: [info: { readonly reconnected: boolean }];
+  /**
+   * Committed events have waited behind the store's horizon for `stallThresholdMs`: `blockers` says who holds it
+   * (see `store.horizon()`). Emitted once per stall; without a listener it becomes a process warning.
+   */
+  stalled: [info: StallInfo];
+  /** The horizon moved again after a `stalled`. */
+  'stall-ended': [info: { readonly horizon: Checkpoint; readonly stalledForMs: number }];
 }
 
 /** Subscriptions over one event store, sharing one LISTEN connection and one handler queue. */
