@@ -7,3 +7,5 @@ export type { EmbeddedServer } from './embedded-server.js';
 export { acquireTestServer } from './server.js';
 export type { Backend, TestServer } from './server.js';
 export { withDatabase, uniqueDatabaseName } from './names.js';
+export { startLocalCluster } from './pg15-cluster.js';
+export type { LocalCluster, LocalClusterOptions } from './pg15-cluster.js';
