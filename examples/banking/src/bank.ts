@@ -43,7 +43,12 @@ export interface Bank {
    */
   getAccount(accountId: string): Promise<AccountView>;
   listAccounts(options?: ListOptions): Promise<AccountView[]>;
-  /** From the read model, or with `asOf` from the events as they were at that moment. @throws {AccountNotFoundError} */
+  /**
+   * From the read model, or with `asOf` from the events as they were at that moment. An event belongs to the
+   * millisecond it happened in: the statement as of `T` holds every event whose `occurredAt`, truncated to the
+   * millisecond, is at or before `T` (everything up to the end of millisecond `T`, on the database server's
+   * clock), so `asOf` = an `occurredAt` the bank showed includes that event. @throws {AccountNotFoundError}
+   */
   getStatement(accountId: string, asOf?: Date): Promise<Statement>;
   /** A projector running the bank's projections in this process (the demo and the API's embedded mode use it). */
   startProjector(options?: { readonly logger?: ProjectorLogger }): Promise<Projector>;
@@ -75,7 +80,7 @@ export function createBank(options: BankOptions): Bank {
     async getAccount(accountId) {
       const view = await getAccount(db, accountId);
       if (view) return view;
-      return (await statementAsOf(store, accountId, new Date())).account;
+      return (await statementAsOf(store, accountId, null)).account;
     },
     listAccounts: (listOptions) => listAccounts(db, listOptions),
     async getStatement(accountId, asOf) {
@@ -84,7 +89,7 @@ export function createBank(options: BankOptions): Bank {
         return await getStatement(db, accountId);
       } catch (error) {
         if (!(error instanceof AccountNotFoundError)) throw error;
-        return statementAsOf(store, accountId, new Date());
+        return statementAsOf(store, accountId, null);
       }
     },
     async startProjector(projectorOptions = {}) {

@@ -8,6 +8,7 @@ import { createBank, type Bank } from './bank.js';
 import { accountsTable, statementTable } from './cli/format.js';
 import { openDatabase } from './database.js';
 import { BankError } from './domain/errors.js';
+import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
 
 const say = (line: string) => console.log(line);
@@ -41,7 +42,9 @@ async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId:
   const retry = await bank.deposit({ accountId: bob.accountId, amount: 50_00, depositId });
   say(`  ✓ deposited ${formatMoney(first.amount, first.currency)} to Bob (replayed: ${first.replayed})`);
   say(`  ✓ the client retried deposit ${depositId.slice(0, 8)}…: applied once (replayed: ${retry.replayed})`);
-  const asOf = new Date();
+  // The deposit's own time as the store stamped it (the database server's clock, to the millisecond), not this
+  // process's clock: the statement as of it includes the deposit, whatever the two clocks say.
+  const asOf = (await bank.store.read([{ tags: [accountTag(bob.accountId)] }])).events.at(-1)!.occurredAt;
 
   say('\n3. Withdraw — never below zero');
   await bank.withdraw({ accountId: ada.accountId, amount: 30_00, withdrawalId: opId() });
@@ -79,7 +82,7 @@ try {
   await projector.waitForCatchUp();
   say(accountsTable(await bank.listAccounts()));
   say(statementTable(await bank.getStatement(bobId)));
-  say('\n7. Temporal query: Bob’s account as it was right after the deposit (folded from the events)');
+  say('\n7. Temporal query: Bob’s account as of the millisecond of his deposit (folded from the events)');
   say(statementTable(await bank.getStatement(bobId, asOf)));
   const events = await bank.store.read();
   say(`\n${events.events.length} events in the store; every balance above is a fold of them.`);

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@tally/eventstore';
 import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import { sql } from 'kysely';
 import { afterAll, expect } from 'vitest';
 import { createBank, type Bank } from '../src/bank.js';
 import { foldAccount, type AccountState } from '../src/domain/account.js';
@@ -72,3 +73,26 @@ export const fulfilled = <T>(outcomes: readonly PromiseSettledResult<T>[]): T[] 
 /** The refusals of settled promises, as codes (non-bank errors are kept as their message, to show up in a diff). */
 export const refusalCodes = (outcomes: readonly PromiseSettledResult<unknown>[]): string[] =>
   outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason instanceof BankError ? o.reason.code : String(o.reason)] : []));
+
+/**
+ * Waits until the database server's clock, the one the store stamps `occurredAt` with, has left the millisecond
+ * `ms` (epoch ms): an append that starts after this returns is then stamped in a later millisecond. Polls the
+ * server (a millisecond at most); nothing here reads this process's clock.
+ */
+export async function untilServerClockPasses(bank: Bank, ms: number): Promise<void> {
+  const next = new Date(ms + 1); // sent as text to the millisecond: compared exactly by the server
+  for (;;) {
+    const { rows } = await sql<{ passed: boolean }>`SELECT clock_timestamp() >= ${next}::timestamptz AS passed`.execute(bank.db);
+    if (rows[0]?.passed) return;
+  }
+}
+
+/** The `occurred_at` of the event at `position` as PostgreSQL stores it, exactly: epoch microseconds. */
+export async function storedMicros(bank: Bank, position: bigint): Promise<bigint> {
+  const { rows } = await sql<{ seconds: string; micros: string }>`
+    SELECT extract(epoch FROM date_trunc('second', occurred_at))::bigint::text AS seconds,
+           (extract(microseconds FROM occurred_at)::bigint % 1000000)::text AS micros
+    FROM tally.events WHERE position = ${String(position)}::bigint`.execute(bank.db);
+  if (!rows[0]) throw new Error(`no event at position ${position}`);
+  return BigInt(rows[0].seconds) * 1_000_000n + BigInt(rows[0].micros);
+}

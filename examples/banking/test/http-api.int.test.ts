@@ -2,7 +2,9 @@ import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBank, type Bank } from '../src/bank.js';
+import { millisecondOf } from '../src/features/views/as-of.js';
 import { buildApp } from '../src/http/app.js';
+import { storedMicros, untilServerClockPasses } from './helpers.js';
 
 let database: TestDatabase;
 let bank: Bank;
@@ -156,22 +158,72 @@ describe('HTTP API', () => {
     expect(events.some((e) => e.type === 'AccountOpened' && e.data.customerName === name)).toBe(true);
   });
 
-  it('serves the statement as of a past moment from the events, and an OpenAPI description of every route', async () => {
-    const id = await openAccount('Time Tom', 1000);
-    await post(`/accounts/${id}/deposits`, { amount: 500, depositId: 't1' });
-    const between = new Date().toISOString();
-    await post(`/accounts/${id}/withdrawals`, { amount: 300, withdrawalId: 't2' });
-    const past = await get(`/accounts/${id}/statement?asOf=${encodeURIComponent(between)}`);
-    expect(past.status).toBe(200);
-    expect(past.body).toMatchObject({ balance: 1500, asOf: between });
-    expect((past.body.lines as unknown[]).length).toBe(2);
-    const badTime = await get(`/accounts/${id}/statement?asOf=yesterday`);
-    expect([badTime.status, errorCode(badTime.body)]).toEqual([400, 'INVALID_INPUT']);
+  type Line = { kind: string; occurredAt: string; position: string; balanceAfter: number };
+  const linesOf = async (id: string): Promise<Line[]> => {
+    const { status, body } = await get(`/accounts/${id}/statement`);
+    expect(status).toBe(200);
+    return body.lines as Line[];
+  };
 
+  /**
+   * An account with an opening (1000), a deposit (500) and a withdrawal (300), each stamped in its own
+   * millisecond (every step waits for the server's clock to leave the previous event's millisecond), and the
+   * deposit's line as the API shows it. The deposit is the boundary: its stored occurred_at must have
+   * microseconds inside its millisecond (…:00.123456), so that a comparison at microsecond precision would leave
+   * it out at asOf = its own occurredAt. One in a thousand lands on …000 exactly: that account is set aside and
+   * the scenario played again.
+   */
+  async function accountWithBoundaryDeposit(): Promise<{ id: string; deposit: Line; withdrawal: Line; storedMicros: bigint }> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const id = await openAccount(`Time Tom ${attempt}`, 1000);
+      await untilServerClockPasses(bank, Date.parse((await linesOf(id))[0]!.occurredAt));
+      expect((await post(`/accounts/${id}/deposits`, { amount: 500, depositId: 't1' })).status).toBe(201);
+      const deposit = (await linesOf(id)).find((line) => line.kind === 'deposit')!;
+      await untilServerClockPasses(bank, Date.parse(deposit.occurredAt));
+      expect((await post(`/accounts/${id}/withdrawals`, { amount: 300, withdrawalId: 't2' })).status).toBe(201);
+      const withdrawal = (await linesOf(id)).find((line) => line.kind === 'withdrawal')!;
+      const stored = await storedMicros(bank, BigInt(deposit.position));
+      // The API shows the millisecond the rule gives the stored microseconds (truncated, not rounded).
+      expect(Date.parse(deposit.occurredAt)).toBe(millisecondOf(stored));
+      if (stored % 1000n !== 0n) return { id, deposit, withdrawal, storedMicros: stored };
+    }
+    throw new Error('three deposits in a row were stamped on a whole millisecond');
+  }
+
+  it('serves the statement as of an event’s occurredAt with that event (same millisecond), and without it one millisecond earlier', async () => {
+    const { id, deposit, withdrawal, storedMicros: stored } = await accountWithBoundaryDeposit();
+    const at = deposit.occurredAt; // e.g. …:00.123Z for an event stored at …:00.123456
+    expect(stored).toBeGreaterThan(BigInt(Date.parse(at)) * 1000n); // later than `at` at µs precision
+
+    const asOf = async (time: string) => {
+      const { status, body } = await get(`/accounts/${id}/statement?asOf=${encodeURIComponent(time)}`);
+      expect(status).toBe(200);
+      return { asOf: body.asOf, balance: body.balance, kinds: (body.lines as Line[]).map((line) => line.kind) };
+    };
+    expect(await asOf(at)).toEqual({ asOf: at, balance: 1500, kinds: ['opening', 'deposit'] });
+    const justBefore = new Date(Date.parse(at) - 1).toISOString();
+    expect(await asOf(justBefore)).toEqual({ asOf: justBefore, balance: 1000, kinds: ['opening'] });
+    // Digits after the millisecond are dropped: …:00.123999 is the millisecond …:00.123.
+    expect(await asOf(at.replace('Z', '999Z'))).toEqual({ asOf: at, balance: 1500, kinds: ['opening', 'deposit'] });
+    expect(await asOf(withdrawal.occurredAt)).toEqual({ asOf: withdrawal.occurredAt, balance: 1200, kinds: ['opening', 'deposit', 'withdrawal'] });
+  });
+
+  it('refuses an asOf that is no date-time with 400 INVALID_INPUT', async () => {
+    const id = await openAccount('Time Tina', 100);
+    for (const time of ['yesterday', '2026-01-31T23:59:59', '2026-01-31T23:59:60Z']) {
+      const { status, body } = await get(`/accounts/${id}/statement?asOf=${encodeURIComponent(time)}`);
+      expect([time, status, errorCode(body)]).toEqual([time, 400, 'INVALID_INPUT']);
+    }
+  });
+
+  it('publishes an OpenAPI description of every route, with the asOf rule (the millisecond an event happened in)', async () => {
     const spec = await get('/openapi.json');
-    const paths = Object.keys(spec.body.paths as object);
-    expect(paths).toEqual(
+    const paths = spec.body.paths as Record<string, { get?: { parameters?: { name: string; description?: string }[] } }>;
+    expect(Object.keys(paths)).toEqual(
       expect.arrayContaining(['/accounts', '/accounts/{id}', '/accounts/{id}/deposits', '/accounts/{id}/withdrawals', '/transfers', '/accounts/{id}/close', '/accounts/{id}/statement']),
     );
+    const asOf = paths['/accounts/{id}/statement']?.get?.parameters?.find((parameter) => parameter.name === 'asOf');
+    expect(asOf?.description).toMatch(/belongs to the millisecond it happened in/);
+    expect(asOf?.description).toMatch(/database server’s clock/);
   });
 });

@@ -11,7 +11,7 @@ import type { AccountView } from '../src/features/views/queries.js';
 import { statementLines } from '../src/features/views/statement.js';
 import { statementsProjection } from '../src/features/views/statements-projection.js';
 import { closed, deposited, opened, transferred, withdrawn } from './history.js';
-import { setupBank } from './helpers.js';
+import { accountEvents, setupBank, untilServerClockPasses } from './helpers.js';
 
 let bank: Bank;
 let url: string;
@@ -89,7 +89,7 @@ describe('projections in isolation (projectionSpec: one rolled-back transaction 
 describe('the in-process projector keeps the read models equal to a fold of the events', () => {
   let projector: Projector;
   const ids: Record<'alice' | 'bob' | 'carol' | 'dave', string> = { alice: '', bob: '', carol: '', dave: '' };
-  let betweenDeposits: Date;
+  let firstDepositAt: Date;
 
   beforeAll(async () => {
     projector = await bank.startProjector();
@@ -98,11 +98,11 @@ describe('the in-process projector keeps the read models equal to a fold of the 
     ids.carol = (await bank.openAccount({ customerName: 'Carol', currency: 'EUR', initialDeposit: 500 })).accountId;
     ids.dave = (await bank.openAccount({ customerName: 'Dave', initialDeposit: 70 })).accountId;
     await bank.deposit({ accountId: ids.alice, amount: 2_500, depositId: 'v-dep-1' });
-    // occurred_at is the append transaction's start (server clock, µs); a margin on each side keeps this instant
-    // strictly between the two deposits once truncated to milliseconds.
-    await sleep(30);
-    betweenDeposits = new Date();
-    await sleep(30);
+    // The first deposit's own occurredAt, as the store stamped it (server clock, to the millisecond); the second
+    // deposit starts once the server's clock has left that millisecond, so it is stamped after it. No sleeps and
+    // no reading of this process's clock.
+    firstDepositAt = (await accountEvents(bank, ids.alice)).at(-1)!.occurredAt;
+    await untilServerClockPasses(bank, firstDepositAt.getTime());
     await bank.deposit({ accountId: ids.alice, amount: 4_000, depositId: 'v-dep-2' });
     await bank.withdraw({ accountId: ids.alice, amount: 1_234, withdrawalId: 'v-w-1' });
     await bank.transfer({ fromAccountId: ids.alice, toAccountId: ids.bob, amount: 3_000, transferId: 'v-t-1' });
@@ -191,19 +191,23 @@ describe('the in-process projector keeps the read models equal to a fold of the 
     expect(Number(rows[0]?.n)).toBe(total);
   });
 
-  it('getStatement(id, asOf) between two deposits gives the balance of that moment, from the events', async () => {
-    const then = await bank.getStatement(ids.alice, betweenDeposits);
-    expect(then.asOf).toEqual(betweenDeposits);
+  it('getStatement(id, asOf = the first deposit’s occurredAt) includes that deposit (same millisecond) and not the next one', async () => {
+    const then = await bank.getStatement(ids.alice, firstDepositAt);
+    expect(then.asOf).toEqual(firstDepositAt);
     expect(then.balance).toBe(10_000 + 2_500);
     expect(then.account.balance).toBe(10_000 + 2_500);
     expect(then.lines.map((l) => l.kind)).toEqual(['opening', 'deposit']);
-    const now = await bank.getStatement(ids.alice, new Date());
+    // As of the store's last event: every event of the account, the same lines as the read model.
+    const lastAt = (await bank.store.read()).events.at(-1)!.occurredAt;
+    const now = await bank.getStatement(ids.alice, lastAt);
     expect(now.balance).toBe(10_000 + 2_500 + 4_000 - 1_234 - 3_000);
     expect(now.lines).toEqual((await bank.getStatement(ids.alice)).lines);
   });
 
-  it('getStatement(id, asOf) before the account was opened is AccountNotFoundError; a closed account shows its closing', async () => {
-    await expect(bank.getStatement(ids.bob, new Date(Date.now() - 3_600_000))).rejects.toBeInstanceOf(AccountNotFoundError);
+  it('getStatement(id, asOf) one millisecond before the account’s opening is AccountNotFoundError; a closed account shows its closing', async () => {
+    const bobOpenedAt = (await accountEvents(bank, ids.bob))[0]!.occurredAt;
+    await expect(bank.getStatement(ids.bob, new Date(bobOpenedAt.getTime() - 1))).rejects.toBeInstanceOf(AccountNotFoundError);
+    expect((await bank.getStatement(ids.bob, bobOpenedAt)).lines.map((l) => l.kind)).toEqual(['opening']);
     const dave = await bank.getStatement(ids.dave);
     expect(dave.account).toMatchObject({ status: 'closed', balance: 0 });
     expect(dave.account.closedAt).toBeInstanceOf(Date);

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Projector } from '@tally/projections';
 import type { Bank } from '../bank.js';
 import { formatMoney, parseAmount } from '../domain/money.js';
+import { parseAsOf } from '../features/views/as-of.js';
 import { accountsTable, statementTable } from './format.js';
 
 export interface CliContext {
@@ -17,8 +18,8 @@ const accountType = (value: string) => {
 };
 
 const isoTime = (value: string) => {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('must be a date-time such as 2026-11-23T10:00:00Z');
+  const date = parseAsOf(value);
+  if (!date) throw new InvalidArgumentError('must be a date-time such as 2026-11-23T10:00:00Z');
   return date;
 };
 
@@ -126,7 +127,7 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
   program
     .command('statement')
     .argument('<account>')
-    .option('--as-of <time>', 'as it was at this moment (ISO 8601), folded from the events', isoTime)
+    .option('--as-of <time>', 'as it was at the end of this millisecond (ISO 8601, the database server’s clock), folded from the events', isoTime)
     .action(async (accountId: string, options: { asOf?: Date }) => {
       await fresh();
       print(statementTable(await bank.getStatement(accountId, options.asOf)));

@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bank } from '../bank.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { parseAsOf } from '../features/views/as-of.js';
 import type { AccountView, Statement } from '../features/views/queries.js';
 import { toErrorResponse } from './errors.js';
 import {
@@ -141,14 +143,16 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
     '/accounts/:id/statement',
     {
       schema: {
-        summary: 'Movements with running balance; with asOf, as they were at that moment (computed from the events)',
+        summary: 'Movements with running balance; with asOf, as they were at the end of that millisecond (computed from the events)',
         params: AccountParams,
         querystring: StatementQuery,
         response: { 200: StatementReply, ...errors },
       },
     },
     async (request) => {
-      const asOf = request.query.asOf === undefined ? undefined : new Date(request.query.asOf);
+      const text = request.query.asOf;
+      const asOf = text === undefined ? undefined : parseAsOf(text);
+      if (text !== undefined && !asOf) throw new InvalidInputError('asOf', 'asOf must be a valid ISO 8601 date-time');
       return statementJson(await bank.getStatement(request.params.id, asOf));
     },
   );

@@ -6,7 +6,16 @@ export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: '
 const Amount = Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'minor units (cents), > 0' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
 const AccountTypeSchema = Type.Union([Type.Literal('checking'), Type.Literal('savings')]);
-const Timestamp = Type.String({ format: 'date-time' });
+const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC, to the millisecond' });
+/** The statement's moment: the rule is `belongsBy` in `features/views/as-of.ts`. */
+const AsOf = Type.String({
+  format: 'date-time',
+  description:
+    'ISO 8601 date-time with a time zone, at millisecond precision (digits after the millisecond are dropped). ' +
+    'An event belongs to the millisecond it happened in: the statement as of T holds every event whose occurredAt, ' +
+    'truncated to the millisecond, is at or before T — everything that happened up to the end of millisecond T, so ' +
+    'asOf = a line’s occurredAt includes that line. Times are the database server’s clock. Without asOf: now, from the read model.',
+});
 
 export const AccountParams = Type.Object({ id: Id }, { additionalProperties: false });
 
@@ -35,7 +44,7 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const StatementQuery = Type.Object({ asOf: Type.Optional(Timestamp) }, { additionalProperties: false });
+export const StatementQuery = Type.Object({ asOf: Type.Optional(AsOf) }, { additionalProperties: false });
 
 export const AccountOpenedReply = Type.Object({
   accountId: Type.String(),
@@ -84,7 +93,7 @@ export const StatementReply = Type.Object({
     Type.Object({
       seq: Type.Integer(),
       position: Type.String({ description: 'global event position (a 64-bit integer, as text)' }),
-      occurredAt: Timestamp,
+      occurredAt: { ...Timestamp, description: 'when the append wrote the event: the millisecond it happened in (the database server’s clock)' },
       kind: Type.Union([
         Type.Literal('opening'),
         Type.Literal('deposit'),

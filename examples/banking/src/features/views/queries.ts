@@ -4,6 +4,7 @@ import { foldAccount } from '../../domain/account.js';
 import { AccountNotFoundError, InvalidInputError } from '../../domain/errors.js';
 import { accountTag, type AccountType, type BankEvent } from '../../domain/events.js';
 import { checkId } from '../../domain/ids.js';
+import { belongsBy } from './as-of.js';
 import type { BankReadDb } from './read-model.js';
 import { statementLines, type StatementLine } from './statement.js';
 
@@ -22,7 +23,7 @@ export interface AccountView {
 
 export interface Statement {
   readonly account: AccountView;
-  /** The moment the statement was computed for (`null`: now, from the read model). */
+  /** The moment the statement was computed for, to the millisecond (`null`: now). */
   readonly asOf: Date | null;
   /** Balance after the last line. */
   readonly balance: number;
@@ -90,15 +91,20 @@ export async function getStatement(db: Kysely<BankReadDb>, accountId: string): P
 }
 
 /**
- * The statement and balance as they were at `asOf`, computed from the events themselves (a temporal query:
- * every event of the account recorded at or before that moment). Exact, and independent of the projector.
+ * The statement and balance as they were at `asOf`, computed from the events themselves (a temporal query).
+ * Exact, and independent of the projector.
+ *
+ * An event belongs to the millisecond it happened in: the statement as of `T` holds every event of the account
+ * whose `occurredAt`, truncated to the millisecond, is at or before `T`, i.e. everything up to the end of
+ * millisecond `T` (`belongsBy` in `as-of.ts`). Times are the database server's clock. `asOf: null` is now:
+ * every event, whatever the clock of this process says.
  * @throws {AccountNotFoundError} when the account did not exist at `asOf`
  */
-export async function statementAsOf(store: EventStore<BankEvent>, accountId: string, asOf: Date): Promise<Statement> {
+export async function statementAsOf(store: EventStore<BankEvent>, accountId: string, asOf: Date | null): Promise<Statement> {
   checkId(accountId, 'accountId');
-  if (Number.isNaN(asOf.getTime())) throw new InvalidInputError('asOf', 'asOf must be a valid ISO 8601 date-time');
+  if (asOf && Number.isNaN(asOf.getTime())) throw new InvalidInputError('asOf', 'asOf must be a valid ISO 8601 date-time');
   const { events } = await store.read([{ tags: [accountTag(accountId)] }]);
-  const past = events.filter((event) => event.occurredAt.getTime() <= asOf.getTime());
+  const past = asOf ? events.filter((event) => belongsBy(event.occurredAt, asOf)) : events;
   const state = foldAccount(accountId, past);
   const opened = past.find((event) => event.type === 'AccountOpened');
   if (state.status === 'unknown' || !opened) throw new AccountNotFoundError(accountId);

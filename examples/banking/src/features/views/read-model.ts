@@ -20,6 +20,10 @@ export interface BankReadDb {
     /** 1, 2, 3… per account, in the order the events were applied. */
     seq: number;
     position: Int8;
+    /**
+     * The event's `occurredAt`, written from the store's `Date`, so at millisecond precision. A query "as of"
+     * a moment over it keeps the rule of `as-of.ts`: `date_trunc('milliseconds', occurred_at) <= $asOf`.
+     */
     occurred_at: Date;
     kind: MovementKind;
     /** Signed minor units: money in is positive. */
