@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AppendConditionError, EventIdConflictError, InvalidQueryError, UnsupportedIsolationError } from './errors.js';
 import { planLocks } from './lock-keys.js';
-import { REPEATABLE_READ_SQLSTATE } from './schema/tables.js';
+import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE } from './schema/tables.js';
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
 import type { StoreRuntime } from './store-runtime.js';
@@ -41,6 +41,7 @@ export async function append<E extends EventShape>(
     checkIds,
     queryJson: condition ? JSON.stringify(condition.query) : null,
     snapshot: head?.snapshot ?? null,
+    headStore: head?.storeId ?? null,
     headOwn: head?.own ?? null,
     headOwnPosition: head?.ownPosition ?? null,
     notifyChannel: notifyMode === 'in-transaction' || (inTransaction && notifyMode !== 'off') ? channel : null,
@@ -51,6 +52,8 @@ export async function append<E extends EventShape>(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === REPEATABLE_READ_SQLSTATE) throw new UnsupportedIsolationError();
+    // The head is of another store identity: this process may hold the secret of before a restore.
+    if (code === INVALID_HEAD_SQLSTATE) runtime.forgetSigner();
     // Two appends of the same new ids raced past the id check; the loser retries, and then finds the
     // winner's events (idempotent success, or a conflict). Inside a caller's transaction it cannot.
     if (code === '23505' && checkIds && !inTransaction) {

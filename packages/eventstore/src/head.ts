@@ -3,8 +3,10 @@ import { InvalidQueryError } from './errors.js';
 import type { Head } from './types.js';
 
 /**
- * A head is `h1/<snapshot>/<own transaction>/<own last position>/<mac>`:
+ * A head is `h1/<store id>/<snapshot>/<own transaction>/<own last position>/<mac>`:
  *
+ * - `store id`: the store that made it (`store_identity.store_id`, replaced when a restore is detected): the
+ *   append checks it in SQL, so a process still holding the secret of before a restore cannot pass an old head;
  * - `snapshot`: the read's MVCC snapshot (`xmin:xmax:xip,…`, in the store's transaction-id space): the
  *   transactions whose events the read saw;
  * - `own`, `own last position`: the reading transaction's id and the last position it had written when it read
@@ -13,6 +15,7 @@ import type { Head } from './types.js';
  *   forged, altered, or made by another store or cluster is refused instead of guarding an append with a lie.
  */
 export interface HeadParts {
+  readonly storeId: string;
   readonly snapshot: string;
   readonly own: string | null;
   readonly ownPosition: string | null;
@@ -21,6 +24,7 @@ export interface HeadParts {
 const version = 'h1';
 const snapshotPattern = /^(\d{1,20}):(\d{1,20}):((?:\d{1,20})(?:,\d{1,20})*)?$/;
 const numberPattern = /^\d{1,20}$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const macPattern = /^[A-Za-z0-9_-]{22}$/;
 
 const invalid = (why: string) =>
@@ -30,8 +34,9 @@ const invalid = (why: string) =>
 export function splitHead(text: unknown): { parts: HeadParts; signed: string; mac: string } {
   if (typeof text !== 'string') throw invalid('not a string');
   const fields = text.split('/');
-  if (fields.length !== 5 || fields[0] !== version) throw invalid('malformed');
-  const [, snapshot, own, ownPosition, mac] = fields as [string, string, string, string, string];
+  if (fields.length !== 6 || fields[0] !== version) throw invalid('malformed');
+  const [, storeId, snapshot, own, ownPosition, mac] = fields as [string, string, string, string, string, string];
+  if (!uuidPattern.test(storeId)) throw invalid('malformed store id');
   const match = snapshotPattern.exec(snapshot);
   if (!match) throw invalid('malformed snapshot');
   const xmin = BigInt(match[1]!);
@@ -46,8 +51,8 @@ export function splitHead(text: unknown): { parts: HeadParts; signed: string; ma
   }
   if (!macPattern.test(mac)) throw invalid('malformed signature');
   return {
-    parts: { snapshot, own: own === '' ? null : own, ownPosition: ownPosition === '' ? null : ownPosition },
-    signed: fields.slice(0, 4).join('/'),
+    parts: { storeId, snapshot, own: own === '' ? null : own, ownPosition: ownPosition === '' ? null : ownPosition },
+    signed: fields.slice(0, 5).join('/'),
     mac,
   };
 }
@@ -70,11 +75,14 @@ export function formatHead(head: Head): string {
 
 /** Signs and verifies heads with one store's secret. */
 export class HeadSigner {
-  constructor(private readonly secret: Buffer) {}
+  constructor(
+    private readonly storeId: string,
+    private readonly secret: Buffer,
+  ) {}
 
   /** `state` is `head_state()`'s `<snapshot>/<own>/<own position>`. */
   sign(state: string): Head {
-    const signed = `${version}/${state}`;
+    const signed = `${version}/${this.storeId}/${state}`;
     return `${signed}/${this.#mac(signed)}` as Head;
   }
 

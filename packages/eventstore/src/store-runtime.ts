@@ -67,10 +67,10 @@ export class StoreRuntime {
 
   /** The signer of this store's heads; its secret is read once (again after `forgetSigner`). */
   signer(): Promise<HeadSigner> {
-    this.#signer ??= this.rootRun<{ secret: Buffer }>(`SELECT secret FROM "${this.settings.schema}".store_identity`, [])
+    this.#signer ??= this.rootRun<{ store_id: string; secret: Buffer }>(`SELECT store_id::text, secret FROM "${this.settings.schema}".store_identity`, [])
       .then((rows) => {
         if (!rows[0]) throw new ConfigurationError(`the store in schema "${this.settings.schema}" has no identity: run migrate()`);
-        return new HeadSigner(rows[0].secret);
+        return new HeadSigner(rows[0].store_id, rows[0].secret);
       })
       .catch((error: unknown) => {
         this.#signer = undefined;
@@ -79,7 +79,7 @@ export class StoreRuntime {
     return this.#signer;
   }
 
-  /** After `migrate()`: the secret may have been replaced (a restore was detected). */
+  /** After `migrate()`, or a head refused by the database: the identity may have been replaced (a restore was detected). */
   forgetSigner(): void {
     this.#signer = undefined;
   }

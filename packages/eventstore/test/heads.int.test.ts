@@ -44,8 +44,8 @@ describe('a head is bound to the store that produced it', () => {
     await expectInvalidHead('5:3:', 'forged');
     await expectInvalidHead('0:0:', 'forged');
     const parts = head.split('/');
-    const [xmin, xmax] = parts[1]!.split(':');
-    parts[1] = `${xmin}:${BigInt(xmax!) + 1000n}:`; // claims to have seen 1000 more transactions
+    const [xmin, xmax] = parts[2]!.split(':');
+    parts[2] = `${xmin}:${BigInt(xmax!) + 1000n}:`; // claims to have seen 1000 more transactions
     await expectInvalidHead(parts.join('/'), 'forged');
     await expectInvalidHead(`${head.slice(0, -1)}${head.endsWith('A') ? 'B' : 'A'}`, 'forged');
   });
@@ -62,10 +62,10 @@ describe('a head is bound to the store that produced it', () => {
   });
 
   it('refuses a head from the future even with a valid signature', async () => {
-    const { rows } = await sql<{ secret: Buffer; xmax: string }>`
-      SELECT secret, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax FROM tally.store_identity`.execute(ctx.db);
+    const { rows } = await sql<{ store_id: string; secret: Buffer; xmax: string }>`
+      SELECT store_id::text, secret, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax FROM tally.store_identity`.execute(ctx.db);
     const future = BigInt(rows[0]!.xmax) + 1_000_000n;
-    const head = new HeadSigner(rows[0]!.secret).sign(`${future}:${future}://`);
+    const head = new HeadSigner(rows[0]!.store_id, rows[0]!.secret).sign(`${future}:${future}://`);
     await expectInvalidHead(head, 'future');
   });
 

@@ -38,13 +38,17 @@ export async function relocateIfMoved(db: Kysely<unknown>, s: string, schema: st
   if (!row.moved) return { moved: false, xidOffset: current };
   const need = BigInt(row.need);
   const offset = need > current ? need : current;
-  await sql`
+  // One transaction: interrupted (a deploy timing out), it leaves the store as it was, and the next migrate()
+  // finds it moved again; half done, the identity would say "relocated" with the functions of before.
+  await db.transaction().execute(async (trx) => {
+    await sql`
     UPDATE ${sql.raw(s)}.store_identity
        SET store_id = gen_random_uuid(), secret = ${randomBytes(32)}, xid_offset = ${offset.toString()}::numeric,
            system_identifier = (SELECT system_identifier::text FROM pg_control_system()),
-           database_oid = (SELECT oid FROM pg_database WHERE datname = current_database()), relocated_at = now()`.execute(db);
-  await sql`SELECT setval(${`${s}.horizon_mark`}, 1)`.execute(db);
-  if (offset !== current) await sql.raw(xidSpaceFunctions(s, offset)).execute(db);
+           database_oid = (SELECT oid FROM pg_database WHERE datname = current_database()), relocated_at = now()`.execute(trx);
+    if (offset !== current) await sql.raw(xidSpaceFunctions(s, offset)).execute(trx);
+    await sql`SELECT setval(${`${s}.horizon_mark`}, 1)`.execute(trx);
+  });
   return { moved: true, xidOffset: offset };
 }
 

@@ -14,7 +14,8 @@ export interface AppendInput {
   readonly checkIds: boolean;
   readonly queryJson: string | null;
   readonly snapshot: string | null;
-  /** The head's own transaction and the last position it had written (see `head.ts`). */
+  /** The store the head was made by, and its own transaction and the last position it had written (see `head.ts`). */
+  readonly headStore: string | null;
   readonly headOwn: string | null;
   readonly headOwnPosition: string | null;
   readonly notifyChannel: string | null;
@@ -41,7 +42,7 @@ export function appendStatements(schema: string): AppendStatements {
     general: {
       text:
         `SELECT outcome, positions, conflict_id, head FROM "${schema}".append_events(` +
-        `$1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::xid8, $8::bigint, $9::text)`,
+        `$1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::xid8, $8::bigint, $9::text, $10::uuid)`,
       name: `tally_append_${schema}`,
     },
     plain: {
@@ -89,6 +90,7 @@ export async function appendEvents(run: StatementRunner, statements: AppendState
       input.headOwn,
       input.headOwnPosition,
       input.notifyChannel,
+      input.headStore,
     ],
     name,
   );
