@@ -4,6 +4,14 @@ import type { Projection, ProjectionDefinition } from './types.js';
 
 const namePattern = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+/** Largest `handlerTimeoutMs`: about 24 days, PostgreSQL's ceiling for the server-side timeouts it sets. */
+export const maxHandlerTimeoutMs = 2_000_000_000;
+
+/** True for a usable `handlerTimeoutMs`. */
+export function validTimeout(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= maxHandlerTimeoutMs;
+}
+
 /**
  * Defines a projection. Pass the listed event types as the third type argument to narrow `handle`'s events
  * (TypeScript cannot infer it once `E` and `DB` are given explicitly).
@@ -14,7 +22,7 @@ const namePattern = /^[A-Za-z0-9_.:-]{1,100}$/;
  *   reset: async (trx) => { await trx.deleteFrom('balances').execute(); },
  *   handle: async (events, trx) => { for (const e of events) { … } },
  * });
- * @throws {ConfigurationError} on an invalid name or version
+ * @throws {ConfigurationError} on an invalid name, version or handlerTimeoutMs
  */
 export function defineProjection<E extends EventShape, DB, T extends EventType<E> = EventType<E>>(
   definition: ProjectionDefinition<E, DB, T>,
@@ -27,6 +35,10 @@ export function defineProjection<E extends EventShape, DB, T extends EventType<E
   }
   if (!Array.isArray(definition.query)) {
     throw new ConfigurationError(`projection "${definition.name}": query must be an array of query items`);
+  }
+  const timeout = definition.handlerTimeoutMs;
+  if (timeout !== undefined && !validTimeout(timeout)) {
+    throw new ConfigurationError(`projection "${definition.name}": handlerTimeoutMs must be an integer from 1 to ${maxHandlerTimeoutMs}`);
   }
   // The handler only ever receives events matching the query, i.e. of the types T: widening is sound.
   return definition as unknown as Projection<E, DB>;

@@ -41,6 +41,30 @@ export class ProjectionHandlerError extends ProjectionError {
   }
 }
 
+/** A projection's handler did not finish within its `handlerTimeoutMs`: the batch was abandoned and rolled back. */
+export class HandlerTimeoutError extends ProjectionError {
+  constructor(
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super('HANDLER_TIMEOUT', `handler did not finish within ${timeoutMs} ms`, options);
+  }
+}
+
+/**
+ * A batch was abandoned before it could commit (the projector is stopping, or its connection was lost): its
+ * transaction was rolled back. Not the handler's fault, so it does not count as a failed handler attempt.
+ */
+export class BatchAbandonedError extends ProjectionError {
+  constructor(
+    readonly projection: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('BATCH_ABANDONED', `batch of "${projection}" abandoned: ${reason}`, options);
+  }
+}
+
 /** `waitForCatchUp` gave up: a projection failed, or did not reach the target within the time allowed. */
 export class CatchUpError extends ProjectionError {
   constructor(
@@ -56,6 +80,21 @@ export class ProjectorStoppedError extends ProjectionError {
   constructor() {
     super('STOPPED', 'the projector is stopped');
   }
+}
+
+const connectionSqlStates = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when `error` says the connection or the server went away (a restart, a failover, a killed session),
+ * not that a statement failed: what was running on it is to be retried, not blamed on the handler.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (connectionSqlStates.has(code) || connectionErrorCodes.has(code))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection is closed|Client was closed|not queryable/i.test(message);
 }
 
 /** Turns anything thrown into an `Error` (the original as `cause` when it was not one). */

@@ -4,9 +4,11 @@ export { matchesQuery } from './match-query.js';
 export { createProjector } from './create-projector.js';
 export type { Projector, ProjectorOptions, WakeupStream } from './create-projector.js';
 export {
+  BatchAbandonedError,
   CatchUpError,
   CheckpointMovedError,
   ConfigurationError,
+  HandlerTimeoutError,
   ProjectionError,
   ProjectionHandlerError,
   ProjectorStoppedError,

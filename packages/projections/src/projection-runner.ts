@@ -1,7 +1,10 @@
 import type { EventShape, EventStore, SettledCheckpoint } from '@tally/eventstore';
 import type { Kysely, Transaction } from 'kysely';
+import type pg from 'pg';
 import { backoffDelay } from './backoff.js';
-import { CheckpointMovedError, coerceError, ProjectionHandlerError } from './errors.js';
+import { BatchTransaction } from './batch-transaction.js';
+import { declareNoAppend } from './declare-no-append.js';
+import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss, ProjectionHandlerError } from './errors.js';
 import type { ProjectorLogger } from './logger.js';
 import { rebuildProjection } from './rebuild-projection.js';
 import type { ProjectorTables } from './schema/tables.js';
@@ -12,18 +15,25 @@ import type { Projection, ProjectionState } from './types.js';
 export interface RunnerContext<E extends EventShape> {
   readonly store: EventStore<E>;
   readonly db: Kysely<ProjectorTables>;
+  /** The pool `db` runs on: each batch checks one connection out of it, to be able to destroy it. */
+  readonly pool: pg.Pool;
   readonly schema: string;
   readonly workerId: string;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
   readonly maxAttempts: number;
   readonly retryDelayMs: number;
+  /** Default of the projections' `handlerTimeoutMs`. */
+  readonly handlerTimeoutMs: number;
   readonly logger: ProjectorLogger;
 }
 
 type HandlerEvents<E extends EventShape> = Parameters<Projection<E, unknown>['handle']>[0];
 
 type BatchOutcome = 'more' | 'caught-up' | 'moved';
+
+/** SQLSTATE of a session the server ended for idling in a transaction past `idle_in_transaction_session_timeout`. */
+const idleInTransactionTimeout = '25P03';
 
 /**
  * Runs one projection that this worker holds the lock of: batch after batch, each in one transaction with
@@ -37,6 +47,8 @@ export class ProjectionRunner<E extends EventShape> {
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
   private loop: Promise<void> | undefined;
+  private inFlight: BatchTransaction | undefined;
+  private abortReason: Error | undefined;
 
   constructor(
     readonly projection: Projection<E, unknown>,
@@ -59,11 +71,31 @@ export class ProjectionRunner<E extends EventShape> {
     this.wakeUp?.();
   }
 
-  /** Stops after the batch in flight commits (or rolls back). */
-  async stop(): Promise<void> {
+  /** How long the handler may take for one batch. */
+  get handlerTimeoutMs(): number {
+    return this.projection.handlerTimeoutMs ?? this.ctx.handlerTimeoutMs;
+  }
+
+  /**
+   * Stops after the batch in flight commits or rolls back: it ends within its handler timeout, or sooner when
+   * `graceMs` is given (the batch is then abandoned after `graceMs`: rolled back, its connection destroyed).
+   */
+  async stop(graceMs?: number): Promise<void> {
     this.stopping = true;
     this.wakeUp?.();
-    await this.loop;
+    if (graceMs === undefined) return this.loop;
+    const timer = setTimeout(() => this.abort(new BatchAbandonedError(this.projection.name, `the projector is stopping (after ${graceMs} ms)`)), graceMs);
+    try {
+      await this.loop;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Abandons the batch in flight, and any batch that is beginning. */
+  private abort(reason: Error): void {
+    this.abortReason = reason;
+    this.inFlight?.abandon(reason);
   }
 
   private async run(): Promise<void> {
@@ -135,40 +167,74 @@ export class ProjectionRunner<E extends EventShape> {
     return true;
   }
 
-  /** One batch: lock the checkpoint row at `from`, read settled events, handle, move the checkpoint, commit. */
+  /**
+   * One batch, on its own connection: lock the checkpoint row at `from`, read settled events, handle, move the
+   * checkpoint, commit. A handler past `handlerTimeoutMs` loses the batch (see {@link BatchTransaction}).
+   */
   private async batch(): Promise<BatchOutcome> {
     const { name } = this.projection;
     const from = this.checkpoint;
-    const result = await this.ctx.db.transaction().execute(async (trx) => {
+    const batch = await BatchTransaction.begin(this.ctx.pool, name, this.handlerTimeoutMs);
+    this.inFlight = batch;
+    if (this.abortReason) batch.abandon(this.abortReason);
+    try {
+      const { trx } = batch;
+      // horizon: declare this transaction will not append
+      await declareNoAppend(trx);
       const scoped = trx.withSchema(this.ctx.schema);
-      if (!(await lockCheckpointAt(scoped, name, from))) return 'moved' as const;
+      if (!(await lockCheckpointAt(scoped, name, from))) {
+        await batch.rollback();
+        return 'moved';
+      }
       const { events, checkpoint } = await this.ctx.store
         .with(trx as unknown as Transaction<object>)
         .readSettled(this.projection.query, { after: from, limit: this.ctx.batchSize });
       const full = events.length === this.ctx.batchSize;
       const sameAsBefore = checkpoint.transactionId === from.transactionId && checkpoint.position === from.position;
-      if (events.length === 0 && sameAsBefore) return { full, checkpoint: from, changed: false };
+      if (events.length === 0 && sameAsBefore) {
+        await batch.rollback();
+        return full ? 'more' : 'caught-up';
+      }
       if (events.length > 0) {
         try {
-          await this.projection.handle(events as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>);
+          await batch.runHandler(() => this.projection.handle(events as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>));
         } catch (error) {
-          throw new ProjectionHandlerError(name, events[0]!.position, error);
+          throw this.handlerFailure(error, batch, events[0]!.position);
         }
       }
       const status: ProjectionState = this.state === 'rebuilding' && full ? 'rebuilding' : 'running';
       if (!(await advanceCheckpoint(scoped, name, from, checkpoint, status, this.ctx.workerId))) {
-        throw new CheckpointMovedError(name);
+        // Another worker or a rebuild moved it: roll back, reload.
+        await batch.rollback();
+        return 'moved';
       }
-      return { full, checkpoint, changed: true, status };
-    }).catch((error: unknown) => {
-      if (error instanceof CheckpointMovedError) return 'moved' as const;
+      await batch.commit();
+      this.checkpoint = checkpoint;
+      this.state = status;
+      this.lastError = null;
+      return full ? 'more' : 'caught-up';
+    } catch (error) {
+      await batch.rollback();
       throw error;
-    });
-    if (result === 'moved') return 'moved';
-    this.checkpoint = result.checkpoint;
-    if (result.changed && result.status) this.state = result.status;
-    if (this.lastError !== null && result.changed) this.lastError = null;
-    return result.full ? 'more' : 'caught-up';
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  /**
+   * What a failed `handle` means: the handler's failure (counted towards `maxAttempts`) when it threw or ran past
+   * its time — on the client's timer or the server's idle-in-transaction timeout — but not when the connection
+   * was lost under it or the batch was abandoned (a restart, a killed session, a stop): those are retried.
+   */
+  private handlerFailure(error: unknown, batch: BatchTransaction, position: bigint): Error {
+    const { name } = this.projection;
+    if (error instanceof HandlerTimeoutError) return new ProjectionHandlerError(name, position, error);
+    if (error instanceof BatchAbandonedError) return error;
+    const lost = batch.lost ?? (isConnectionLoss(error) ? coerceError(error) : undefined);
+    const code = (lost as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown } | null)?.code;
+    if (code === idleInTransactionTimeout) return new ProjectionHandlerError(name, position, new HandlerTimeoutError(batch.timeoutMs, { cause: lost ?? error }));
+    if (lost) return new BatchAbandonedError(name, `connection lost: ${lost.message}`, { cause: lost });
+    return new ProjectionHandlerError(name, position, error);
   }
 
   private async fail(error: ProjectionHandlerError): Promise<void> {

@@ -23,6 +23,13 @@ export interface ProjectionDefinition<E extends EventShape, DB, T extends EventT
    * runs it (running it in both places would apply events twice). @defaultValue false
    */
   readonly inline?: boolean;
+  /**
+   * Longest time `handle` may take for one batch. Past it the batch is abandoned: its connection is destroyed,
+   * so the server rolls it back (and the server itself ends a transaction left idle that long, should this
+   * process be stuck), and it counts as a failed attempt (see the projector's `maxAttempts`).
+   * @defaultValue the projector's `handlerTimeoutMs` (30 000)
+   */
+  readonly handlerTimeoutMs?: number;
 }
 
 declare const projectionBrand: unique symbol;

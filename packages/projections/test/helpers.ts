@@ -97,6 +97,21 @@ export function appendContinuously(store: EventStore<BankEvent>, accounts: numbe
   };
 }
 
+/** A `tally-projector` CLI child process (`node --import tsx src/cli/main.ts <args>`), its output collected. */
+export function spawnCli(url: string, args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: packageDir,
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
 /** Polls `check` until it returns true or `timeoutMs` passes; returns whether it did. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

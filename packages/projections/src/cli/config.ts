@@ -17,6 +17,8 @@ export interface ProjectorConfig<E extends EventShape = EventShape> {
   readonly pollIntervalMs?: number;
   /** @defaultValue 5 */
   readonly maxAttempts?: number;
+  /** Default handler timeout of the projections that set none (see `createProjector`). @defaultValue 30000 */
+  readonly handlerTimeoutMs?: number;
 }
 
 /** Loads and checks a config module (a `.js` file, or `.ts` when Node runs with a TypeScript loader such as tsx). */

@@ -15,7 +15,7 @@ const integer = (value: string) => {
   return n;
 };
 
-async function open(configPath: string, workerId?: string): Promise<{ projector: Projector; close: () => Promise<void> }> {
+async function open(configPath: string, workerId?: string): Promise<{ projector: Projector; close: (stopTimeoutMs?: number) => Promise<void> }> {
   const config = await loadConfig(configPath);
   const store = createEventStore<EventShape>({ connectionString: config.connectionString, ...(config.schema ? { schema: config.schema } : {}) });
   const projector = createProjector({
@@ -27,11 +27,12 @@ async function open(configPath: string, workerId?: string): Promise<{ projector:
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),
     ...(config.maxAttempts ? { maxAttempts: config.maxAttempts } : {}),
+    ...(config.handlerTimeoutMs ? { handlerTimeoutMs: config.handlerTimeoutMs } : {}),
   });
   return {
     projector,
-    close: async () => {
-      await projector.stop();
+    close: async (stopTimeoutMs) => {
+      await projector.stop(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs });
       await store.close();
     },
   };
@@ -47,7 +48,7 @@ program
   .requiredOption('--config <module>', 'module whose default export is { projections, connectionString? }')
   .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port', integer)
   .option('--worker-id <id>', 'worker id shown in status and logs')
-  .option('--shutdown-timeout <ms>', 'longest wait for the batches in flight on shutdown', integer, 15_000)
+  .option('--shutdown-timeout <ms>', 'longest shutdown; batches in flight are abandoned after 3/4 of it', integer, 15_000)
   .action(async (options: { config: string; metricsPort?: number; workerId?: string; shutdownTimeout: number }) => {
     const { projector, close } = await open(options.config, options.workerId);
     let stopping = false;
@@ -60,7 +61,9 @@ program
         logger.error({ timeoutMs: options.shutdownTimeout }, 'shutdown timed out');
         process.exit(1);
       }, options.shutdownTimeout);
-      void close()
+      // Batches in flight get three quarters of the timeout to commit; a hung one is then abandoned (rolled back),
+      // so the locks and pools close in the rest and the exit is clean.
+      void close(Math.floor((options.shutdownTimeout * 3) / 4))
         .then(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())))
         .then(() => {
           clearTimeout(timer);
