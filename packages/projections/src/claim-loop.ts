@@ -1,5 +1,6 @@
 import type { EventShape } from '@tally/eventstore';
 import type { Kysely } from 'kysely';
+import { backoffDelay } from './backoff.js';
 import { coerceError } from './errors.js';
 import { ProjectionRunner, type RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
@@ -7,6 +8,9 @@ import type { ProjectorTables } from './schema/tables.js';
 import { loadCheckpoints } from './sql/checkpoints.js';
 import type { Projection } from './types.js';
 import type { WorkerConnection } from './worker-connection.js';
+
+/** Longest pause between claims while they keep failing (the database is down, say). */
+const maxClaimBackoffMs = 5000;
 
 /** What the claim loop needs from its projector. */
 export interface ClaimLoopOptions<E extends EventShape> {
@@ -22,8 +26,9 @@ export interface ClaimLoopOptions<E extends EventShape> {
 /**
  * Ownership: every `claimIntervalMs`, takes the session locks of runnable projections nobody holds, up to this
  * worker's fair share (projections / live workers), gives back those above it, and runs a
- * {@link ProjectionRunner} for each one it holds. When the worker connection is lost every lock is gone with it:
- * it stops all runners and reconnects at the next claim. It never throws: failures are logged and retried.
+ * {@link ProjectionRunner} for each one it holds. When the worker connection is lost (a restart, a failover, a
+ * killed session) every lock is gone with it: it stops all runners and, at the next claims, reconnects — with
+ * backoff while that fails — and takes its share again. It never throws: failures are logged and retried.
  */
 export class ClaimLoop<E extends EventShape> {
   /** The runners of this process, by projection name. */
@@ -33,6 +38,9 @@ export class ClaimLoop<E extends EventShape> {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private claiming: Promise<void> = Promise.resolve();
+  private failures = 0;
+  /** The worker connection was lost since the last claim that reconnected it. */
+  private reconnecting = false;
 
   constructor(private readonly options: ClaimLoopOptions<E>) {
     options.connection.onLost(() => this.connectionLost());
@@ -74,23 +82,31 @@ export class ClaimLoop<E extends EventShape> {
 
   private schedule(): void {
     if (!this.running) return;
+    const { claimIntervalMs } = this.options;
+    const delay = this.failures === 0 ? claimIntervalMs : backoffDelay(this.failures, claimIntervalMs, Math.max(claimIntervalMs, maxClaimBackoffMs));
     this.timer = setTimeout(() => {
       this.claiming = this.claimOnce().finally(() => this.schedule());
-    }, this.options.claimIntervalMs);
+    }, delay);
   }
 
   private async claimOnce(): Promise<void> {
     try {
       await this.claim();
+      this.failures = 0;
     } catch (error) {
-      this.logger.warn({ err: coerceError(error), workerId: this.workerId }, 'claim failed; retrying');
+      this.failures += 1;
+      this.logger.warn({ err: coerceError(error), workerId: this.workerId, attempt: this.failures }, 'claim failed; retrying');
     }
   }
 
   private async claim(): Promise<void> {
     const { connection, projections, scoped } = this.options;
     if (!this.running) return;
-    if (!connection.connected) await connection.connect();
+    if (!connection.connected) {
+      await connection.connect();
+      if (this.reconnecting) this.logger.info({ workerId: this.workerId }, 'worker connection re-established: claiming projections again');
+      this.reconnecting = false;
+    }
     const rows = await loadCheckpoints(scoped, [...projections.keys()]);
     const runnable = rows.filter((row) => {
       const p = projections.get(row.name);
@@ -139,7 +155,8 @@ export class ClaimLoop<E extends EventShape> {
   private connectionLost(): void {
     // Every session lock is gone with the session: stop running anything (another worker may take over now;
     // a batch already in flight is still protected by the check-and-set on the checkpoint).
-    this.logger.warn({ workerId: this.workerId }, 'worker connection lost: stopping all projections');
+    this.logger.warn({ workerId: this.workerId }, 'worker connection lost: stopping all projections; reconnecting');
+    this.reconnecting = true;
     const lost = [...this.runners.values()];
     this.runners.clear();
     for (const runner of lost) {

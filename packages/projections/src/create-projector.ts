@@ -71,8 +71,13 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const logger = options.logger ?? silentLogger;
   const schema = options.store.schema;
-  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 5, application_name: 'tally-projector-batches' });
-  pool.on('error', () => {});
+  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 5, application_name: 'tally-projector-batches', keepAlive: true });
+  // A restart, a failover or a killed session must not crash the process. An idle client that loses its server
+  // errors on the pool (it replaces it on next use); a checked-out one has no pool listener, and a FATAL that
+  // arrives between a query's end and the client's release would be an uncaught 'error' event: listen on each.
+  // Queries in flight still reject, and the runners and the claim loop retry them with backoff.
+  pool.on('error', (error) => logger.warn({ err: error, workerId }, 'idle projector connection lost'));
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<ProjectorTables>({ dialect: new PostgresDialect({ pool }) });
   const scoped = db.withSchema(schema);
   const ctx: RunnerContext<E> = {

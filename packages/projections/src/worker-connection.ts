@@ -32,7 +32,7 @@ export class WorkerConnection implements WakeupSource {
     return this.client !== undefined;
   }
 
-  /** Called once when the session is lost (every lock is then gone). */
+  /** Called each time an open session is lost (every lock is then gone); not for a `connect()` that fails. */
   onLost(handler: () => void): void {
     this.lostHandler = handler;
   }
@@ -50,12 +50,15 @@ export class WorkerConnection implements WakeupSource {
       keepAlive: true,
     });
     let lost = false;
+    let established = false;
+    // The server restarting, failing over or killing the session ends it with an 'error', an 'end' or both:
+    // never an uncaught exception. The projector reconnects at its next claim.
     const onLost = () => {
       if (lost) return;
       lost = true;
       if (this.client === client) this.client = undefined;
       client.end().catch(() => {});
-      this.lostHandler?.();
+      if (established) this.lostHandler?.();
     };
     client.on('error', onLost);
     client.on('end', onLost);
@@ -70,6 +73,7 @@ export class WorkerConnection implements WakeupSource {
       throw error;
     }
     this.client = client;
+    established = true;
   }
 
   /** Tries to take the projection's session lock (non-blocking). */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createEventStore, type EventStore } from '@tally/eventstore';
+import { createEventStore, DatabaseUnavailableError, type EventStore } from '@tally/eventstore';
 import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -110,6 +111,54 @@ export function spawnCli(url: string, args: readonly string[]): { child: ChildPr
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { child, output: () => output, exited };
+}
+
+/**
+ * `clients` appenders appending 1-3 events at a time until `stop()`, across database outages: an append that
+ * fails with {@link DatabaseUnavailableError} may have committed, so it is retried with the same event ids (an
+ * idempotent retry). Any other error ends the run and is thrown by `stop()`. Returns the ids of every event
+ * appended, and how many appends failed for want of a database.
+ */
+export function appendThroughOutages(store: EventStore<BankEvent>, clients = 8): { stop: () => Promise<{ ids: string[]; unavailable: number }>; count: () => number } {
+  let running = true;
+  const ids: string[] = [];
+  let unavailable = 0;
+  let failure: unknown;
+  const loops = Array.from({ length: clients }, async (_, client) => {
+    while (running) {
+      const batch = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({
+        id: randomUUID(),
+        type: 'MoneyDeposited' as const,
+        data: { accountId: `r${client}`, amount: 1 + Math.floor(Math.random() * 100) },
+      }));
+      for (;;) {
+        try {
+          await store.append(batch);
+          break;
+        } catch (error) {
+          if (!(error instanceof DatabaseUnavailableError)) throw error;
+          unavailable += 1;
+          await sleep(50 + Math.random() * 100);
+        }
+      }
+      ids.push(...batch.map((event) => event.id));
+      await sleep(Math.random() * 20);
+    }
+  }).map((loop) =>
+    loop.catch((error: unknown) => {
+      running = false;
+      failure ??= error;
+    }),
+  );
+  return {
+    count: () => ids.length,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      if (failure !== undefined) throw failure;
+      return { ids, unavailable };
+    },
+  };
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns whether it did. */
