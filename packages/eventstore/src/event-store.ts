@@ -3,6 +3,7 @@ import type {
   AppendResult,
   EventShape,
   Horizon,
+  Lag,
   NewEvent,
   Query,
   QueryResult,
@@ -44,6 +45,12 @@ export interface EventStoreSession<E extends EventShape> {
   ): Promise<{ events: QueryResult<E, Q>[]; checkpoint: SettledCheckpoint }>;
   /** The settled checkpoint of this moment (where a subscription `after: 'end'` starts). */
   settledCheckpoint(): Promise<SettledCheckpoint>;
+  /**
+   * How far a follower at checkpoint `after` is behind: committed events matching `query` that it has not
+   * handled, settled or not (counted up to `limit`, default 10,000), and the age of the oldest. A count: for
+   * status pages and metrics, cheap enough to call often.
+   */
+  lag(query: Query<E> | undefined, options: { readonly after: SettledCheckpoint; readonly limit?: number }): Promise<Lag>;
   /**
    * Declares that the current transaction never appends to this store (a projection batch that only reads
    * events and writes read tables): followers stop waiting for it at once, and an append from it is refused

@@ -30,6 +30,7 @@ export type {
   Head,
   Horizon,
   HorizonBlocker,
+  Lag,
   JsonValue,
   NewEvent,
   Query,

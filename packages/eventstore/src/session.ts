@@ -5,6 +5,7 @@ import type { EventStoreSession } from './event-store.js';
 import { toStoredEvent } from './map-row.js';
 import { noAppendSetting, type EventStoreTables } from './schema/tables.js';
 import { readEvents } from './sql/read-events.js';
+import { lagAfter } from './sql/lag.js';
 import { readSettled, settledCheckpointAt } from './sql/read-settled.js';
 import type { StatementRunner } from './sql/runner.js';
 import { settle } from './sql/settle.js';
@@ -59,6 +60,14 @@ export function createSession<E extends EventShape>(
         const { rows, checkpoint, isolation } = await readSettled(conn, schema, query, options.after ?? initialCheckpoint, options.limit, settled);
         if (isolation !== 'read committed') throw new UnsupportedIsolationError('read-settled');
         return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], checkpoint };
+      }, 'read'),
+
+    lag: (query, options) =>
+      runtime.guard(async () => {
+        if (query !== undefined) validateQuery(query);
+        validatePositiveInteger(options.limit, 'options.limit');
+        const { horizon: settled } = await horizon();
+        return lagAfter(conn, query, options.after ?? initialCheckpoint, options.limit ?? 10_000, settled);
       }, 'read'),
 
     settledCheckpoint: () => runtime.guard(async () => settledCheckpointAt(conn, schema, (await horizon()).horizon)),

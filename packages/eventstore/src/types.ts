@@ -162,3 +162,15 @@ export interface Horizon {
   /** Committed events at or above the horizon, which followers cannot read yet (counted up to 10,000). */
   readonly unsettledEvents: number;
 }
+
+/** How far a follower at some checkpoint is behind: the committed events it has not handled yet. */
+export interface Lag {
+  /** Committed events matching the query after the checkpoint (counted up to `limit`). */
+  readonly events: number;
+  /** Of those, the ones above the horizon: committed, but held back by a transaction that may still append. */
+  readonly unsettledEvents: number;
+  /** Age of the oldest of them by the database server's clock; null when there is none. */
+  readonly oldestAgeMs: number | null;
+  /** The lowest position among them (among the first `limit`); null when there is none. */
+  readonly firstPosition: bigint | null;
+}
