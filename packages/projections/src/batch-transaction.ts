@@ -16,7 +16,7 @@ const maxServerTimeoutMs = 2_147_483_647;
 
 /**
  * Extra time the server-side timeouts give over `timeoutMs`: the client's own timer, which says why, normally
- * fires first; the server's end the transaction if the client cannot (its event loop is stuck).
+ * fires first; the server's timeouts end the transaction when the client cannot (its event loop is stuck).
  */
 const serverGraceMs = 1000;
 
@@ -26,7 +26,9 @@ const serverGraceMs = 1000;
  * server rolls the transaction back and drops its locks and its transaction id, whatever the handler still
  * does. A Kysely over that single connection gives the handler a real `Transaction` (`startTransaction()`);
  * every query goes through {@link BatchTransaction.query}, which refuses to run once the batch is over, so a
- * handler that resumes after its timeout cannot write anything, let alone commit it.
+ * handler that resumes after its timeout cannot write anything, let alone commit it. (Kysely's own
+ * `db.transaction()` cannot do this: it offers no way to give up on a callback that never returns, nor to
+ * destroy the connection under it, which it would then return to the pool mid-transaction.)
  *
  * Two bounds, so that no handler can hold a transaction (and the settled horizon of every follower) open:
  * - the client's: {@link runHandler} races the handler against `timeoutMs` and abandons the batch when it loses;

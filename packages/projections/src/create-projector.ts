@@ -76,7 +76,8 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   // errors on the pool (it replaces it on next use); a checked-out one has no pool listener, and a FATAL that
   // arrives between a query's end and the client's release would be an uncaught 'error' event: listen on each.
   // Queries in flight still reject, and the runners and the claim loop retry them with backoff.
-  pool.on('error', (error) => logger.warn({ err: error, workerId }, 'idle projector connection lost'));
+  // (pg-pool attaches the whole client to the error: log its message only.)
+  pool.on('error', (error) => logger.warn({ workerId, error: error.message }, 'idle projector connection lost'));
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<ProjectorTables>({ dialect: new PostgresDialect({ pool }) });
   const scoped = db.withSchema(schema);
