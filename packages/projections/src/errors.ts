@@ -1,3 +1,4 @@
+import type { Horizon } from '@tally/eventstore';
 /** Base class of every error `@tally/projections` throws; `code` is stable and meant for programs. */
 export class ProjectionError extends Error {
   readonly code: string;
@@ -70,6 +71,8 @@ export class CatchUpError extends ProjectionError {
   constructor(
     readonly projection: string,
     message: string,
+    /** The store's horizon when it gave up: who held back the events it waited for. */
+    readonly horizon?: Horizon,
   ) {
     super('CATCH_UP_FAILED', message);
   }

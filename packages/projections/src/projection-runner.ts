@@ -3,7 +3,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type pg from 'pg';
 import { backoffDelay } from './backoff.js';
 import { BatchTransaction } from './batch-transaction.js';
-import { declareNoAppend } from './declare-no-append.js';
 import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss, ProjectionHandlerError } from './errors.js';
 import type { ProjectorLogger } from './logger.js';
 import { rebuildProjection } from './rebuild-projection.js';
@@ -179,8 +178,9 @@ export class ProjectionRunner<E extends EventShape> {
     if (this.abortReason) batch.abandon(this.abortReason);
     try {
       const { trx } = batch;
-      // horizon: declare this transaction will not append
-      await declareNoAppend(trx);
+      // Followers (other projections, subscriptions, other workers) never wait for a batch: it declares that it
+      // does not append, and an append from its handler would be refused (TRANSACTION_TOO_OLD).
+      await this.ctx.store.with(trx).declareNoAppend();
       const scoped = trx.withSchema(this.ctx.schema);
       if (!(await lockCheckpointAt(scoped, name, from))) {
         await batch.rollback();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventShape, EventStore } from '@tally/eventstore';
+import type { EventShape, EventStore, Horizon, SettledCheckpoint } from '@tally/eventstore';
 import { sql, type Kysely } from 'kysely';
 import type { Projector } from './create-projector.js';
 import { CatchUpError } from './errors.js';
@@ -21,32 +21,38 @@ export interface StatusSources<E extends EventShape> {
   readonly lagCountLimit: number;
 }
 
+/** A short description of who holds the horizon, for errors and logs. */
+export function describeBlockers(horizon: Horizon): string {
+  if (horizon.blockers.length === 0) return 'nothing holds the horizon';
+  return horizon.blockers
+    .map((b) => {
+      const age = b.transactionAgeMs === null ? 'age hidden' : `open ${Math.round(b.transactionAgeMs / 1000)} s`;
+      return `transaction ${b.transactionId} (${b.reason}; pid ${b.pid ?? '?'}, ${b.applicationName || '?'} on ${b.database ?? '?'}, ${b.state ?? 'state hidden'}, ${age})`;
+    })
+    .join('; ');
+}
+
 /** The projector's `status()` and `waitForCatchUp()`. */
 export function createStatusReader<E extends EventShape>(sources: StatusSources<E>): Pick<Projector, 'status' | 'waitForCatchUp'> {
   const { options, db, scoped, schema, projections, runners, lagCountLimit } = sources;
+  const checkpointOf = (name: string, stored: SettledCheckpoint | undefined): SettledCheckpoint =>
+    runners.get(name)?.checkpoint ?? stored ?? { transactionId: 0n, position: 0n };
+
   const projector: Pick<Projector, 'status' | 'waitForCatchUp'> = {
     async status() {
       const rows = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row]));
       const { rows: headRows } = await sql<{ head: string | null }>`SELECT max(position)::text AS head FROM ${sql.id(schema, 'events')}`.execute(db);
       const head = BigInt(headRows[0]?.head ?? '0');
+      const horizon = await options.store.horizon();
       const result: ProjectionStatus[] = [];
       for (const projection of projections.values()) {
         const row = rows.get(projection.name);
         const runner = runners.get(projection.name);
-        const checkpoint = runner?.checkpoint ?? row?.checkpoint ?? { transactionId: 0n, position: 0n };
-        let lagEvents = 0;
-        let lagSeconds = 0;
-        if (!projection.inline) {
-          const { events } = await options.store.readSettled(projection.query, { after: checkpoint, limit: lagCountLimit });
-          lagEvents = events.length;
-          const oldest = events.reduce<Date | undefined>((min, e) => (min === undefined || e.occurredAt < min ? e.occurredAt : min), undefined);
-          lagSeconds = oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0;
-        }
-        const state: ProjectionState = projection.inline
-          ? 'inline'
-          : runner
-            ? runner.state
-            : ((row?.status ?? 'idle') as ProjectionState);
+        const checkpoint = checkpointOf(projection.name, row?.checkpoint);
+        const lag = projection.inline
+          ? { events: 0, unsettledEvents: 0, oldestAgeMs: null, firstPosition: null }
+          : await options.store.lag(projection.query, { after: checkpoint, limit: lagCountLimit });
+        const state: ProjectionState = projection.inline ? 'inline' : runner ? runner.state : ((row?.status ?? 'idle') as ProjectionState);
         result.push({
           name: projection.name,
           version: projection.version,
@@ -54,8 +60,11 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
           state,
           checkpoint,
           head,
-          lagEvents,
-          lagSeconds,
+          appliedPosition: lag.firstPosition === null ? head : lag.firstPosition - 1n,
+          lagEvents: lag.events,
+          unsettledEvents: lag.unsettledEvents,
+          lagSeconds: lag.oldestAgeMs === null ? 0 : lag.oldestAgeMs / 1000,
+          horizon,
           lastError: runner?.lastError ?? row?.lastError ?? null,
           failedPosition: row?.failedPosition ?? null,
           owner: row?.owner ?? null,
@@ -65,18 +74,37 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
       return result;
     },
 
+    /**
+     * Every event committed before the call (visible to the call's snapshot, in the store's transaction-id
+     * space) must be behind each projection's checkpoint; events still uncommitted at the call do not count.
+     */
     async waitForCatchUp({ timeoutMs = 30_000 } = {}) {
-      const { rows } = await sql<{ xmax: string }>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`.execute(db);
-      const target = BigInt(rows[0]!.xmax);
+      const { rows } = await sql<{ snapshot: string }>`SELECT ${sql.id(schema, 'snapshot')}()::text AS snapshot`.execute(db);
+      const snapshot = rows[0]!.snapshot;
       const deadline = Date.now() + timeoutMs;
       for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-        const pending = (await projector.status()).filter((s) => s.state !== 'inline' && s.checkpoint.transactionId < target);
-        const failed = pending.find((s) => s.state === 'failed');
-        if (failed) throw new CatchUpError(failed.name, `projection "${failed.name}" failed: ${failed.lastError ?? 'unknown error'}`);
+        const stored = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row]));
+        const pending: { name: string; state: string; checkpoint: SettledCheckpoint }[] = [];
+        for (const projection of projections.values()) {
+          if (projection.inline) continue;
+          const row = stored.get(projection.name);
+          const state = runners.get(projection.name)?.state ?? row?.status ?? 'idle';
+          if (state === 'failed') {
+            throw new CatchUpError(projection.name, `projection "${projection.name}" failed: ${runners.get(projection.name)?.lastError ?? row?.lastError ?? 'unknown error'}`);
+          }
+          const checkpoint = checkpointOf(projection.name, row?.checkpoint);
+          const { rows: behind } = await sql<{ behind: boolean }>`
+            SELECT EXISTS (SELECT 1 FROM ${sql.id(schema, 'events')} e
+                            WHERE (e.transaction_id, e.position) > (${checkpoint.transactionId.toString()}::xid8, ${checkpoint.position.toString()}::bigint)
+                              AND pg_visible_in_snapshot(e.transaction_id, ${snapshot}::pg_snapshot)) AS behind`.execute(db);
+          if (behind[0]!.behind) pending.push({ name: projection.name, state, checkpoint });
+        }
         if (pending.length === 0) return;
         if (Date.now() > deadline) {
-          const behind = pending.map((s) => `${s.name} (${s.state}, at transaction ${s.checkpoint.transactionId})`).join(', ');
-          throw new CatchUpError(pending[0]!.name, `not caught up with transaction ${target} after ${timeoutMs} ms: ${behind}`);
+          const horizon = await options.store.horizon().catch(() => undefined);
+          const which = pending.map((s) => `${s.name} (${s.state}, at ${s.checkpoint.transactionId}/${s.checkpoint.position})`).join(', ');
+          const held = horizon && horizon.unsettledEvents > 0 ? `; ${horizon.unsettledEvents} event(s) are held back: ${describeBlockers(horizon)}` : '';
+          throw new CatchUpError(pending[0]!.name, `not caught up with the events committed before the call after ${timeoutMs} ms: ${which}${held}`, horizon);
         }
         await sleep(pause);
       }

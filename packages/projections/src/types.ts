@@ -1,4 +1,4 @@
-import type { EventShape, EventType, QueryItem, SettledCheckpoint, StoredEvent } from '@tally/eventstore';
+import type { Horizon, EventShape, EventType, QueryItem, SettledCheckpoint, StoredEvent } from '@tally/eventstore';
 import type { Kysely, Transaction } from 'kysely';
 
 /**
@@ -69,10 +69,25 @@ export interface ProjectionStatus {
   readonly checkpoint: SettledCheckpoint;
   /** Highest position in the store. */
   readonly head: bigint;
-  /** Matching settled events not yet applied (counted up to `lagCountLimit`, then capped). */
+  /**
+   * Every committed matching event at or below this position is applied (the store's head when nothing is
+   * left): a position to compare with `head`, where `checkpoint` is a transaction id and a position.
+   */
+  readonly appliedPosition: bigint;
+  /**
+   * Committed matching events not yet applied, settled or not (counted up to `lagCountLimit`): never 0 while a
+   * committed event waits.
+   */
   readonly lagEvents: number;
-  /** Age in seconds of the oldest matching event not yet applied (0 when caught up). */
+  /**
+   * Of `lagEvents`, those above the store's horizon: committed, but held back by a transaction that may still
+   * append (see `horizon`). The projection cannot apply them until it ends or is passed.
+   */
+  readonly unsettledEvents: number;
+  /** Age in seconds of the oldest matching event not yet applied, by the database server's clock (0 when caught up). */
   readonly lagSeconds: number;
+  /** The store's horizon and the transactions holding it back (the same for every projection of the store). */
+  readonly horizon: Horizon;
   readonly lastError: string | null;
   /** Position of the event batch that failed (first event of it), when `state` is `failed`. */
   readonly failedPosition: bigint | null;

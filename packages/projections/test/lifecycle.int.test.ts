@@ -44,7 +44,7 @@ describe('projector lifecycle', () => {
     await worker.stop();
   });
 
-  it('waitForCatchUp waits for events that committed but are not settled yet (lagEvents would say 0)', async () => {
+  it('waitForCatchUp waits for events that committed but are not settled yet, and status() counts them and names who holds them', async () => {
     const worker = projector([balanceProjection('catch-up', 't_catch')]);
     await worker.start();
     // A transaction with an xid, open elsewhere on the server, holds the settled horizon below the appends.
@@ -55,7 +55,10 @@ describe('projector lifecycle', () => {
       const waiting = worker.waitForCatchUp({ timeoutMs: 20_000 });
       const outcome = await Promise.race([waiting.then(() => 'resolved'), new Promise((resolve) => setTimeout(() => resolve('pending'), 500))]);
       expect(outcome).toBe('pending');
-      expect((await worker.status())[0]!.lagEvents).toBe(0); // what a wait on lagEvents would have trusted
+      // Committed, not applied: counted, and the ones the horizon holds back said so, with the holder named.
+      const [status] = await worker.status();
+      expect(status).toMatchObject({ lagEvents: 20, unsettledEvents: 20 });
+      expect(status!.horizon.blockers).toEqual([expect.objectContaining({ reason: 'within-grace', state: 'idle in transaction' })]);
       await holder.rollback().execute();
       await waiting;
     } finally {
