@@ -62,6 +62,8 @@ export function createBank(options: BankOptions): Bank {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(2, Math.ceil(maxConnections / 4)) });
   // An idle connection the server drops (restart, failover) must not crash the process: the pool replaces it.
   pool.on('error', () => {});
+  // A checked-out client has no pool listener: a server restart between a query and its release would crash the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<BankReadDb>({ dialect: new PostgresDialect({ pool }) });
   let projector: Projector | undefined;
 
