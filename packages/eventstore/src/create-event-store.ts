@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { StoreClosedError } from './errors.js';
+import { classifyDatabaseError, StoreClosedError } from './errors.js';
 import type { EventStore } from './event-store.js';
 import { horizonOf } from './horizon.js';
 import { resolveOptions, type EventStoreOptions } from './options.js';
@@ -42,6 +42,22 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
       return createSession<E>(runtime, conn.withSchema(schema), kyselyRunner(conn as unknown as Kysely<unknown>), true);
     },
     horizon: () => horizonOf(runtime),
+    transaction: async (work) => {
+      if (runtime.closed) throw new StoreClosedError();
+      // What `work` throws passes through as it is (its store calls already throw typed errors); only the
+      // transaction's own statements (BEGIN, COMMIT) are classified here.
+      let working = false;
+      try {
+        return await runtime.rootDb.transaction().execute(async (trx) => {
+          working = true;
+          const result = await work(createSession<E>(runtime, trx.withSchema(schema), kyselyRunner(trx as unknown as Kysely<unknown>), true));
+          working = false;
+          return result;
+        });
+      } catch (error) {
+        throw working ? error : classifyDatabaseError(error);
+      }
+    },
     close: () => runtime.close(),
   };
 }

@@ -57,6 +57,12 @@ export interface EventStoreSession<E extends EventShape> {
    * with {@link TransactionTooOldError}. Use it through `with(trx)`; it lasts until the transaction ends.
    */
   declareNoAppend(): Promise<void>;
+  /**
+   * Takes the locks an append guarded by `query` takes, exclusively, until the transaction ends: appends that
+   * could match `query` wait for it, so a read → decide → append in this transaction never conflicts. Use it
+   * inside `transaction()` or `with(trx)`; outside a transaction it is released at once.
+   */
+  lockCondition(query: Query<E>): Promise<void>;
 }
 
 /** A typed event store on PostgreSQL. */
@@ -71,6 +77,11 @@ export interface EventStore<E extends EventShape> extends EventStoreSession<E> {
   migrate(): Promise<void>;
   /** The same operations inside the caller's Kysely transaction (or on its connection). */
   with(trx: KyselyInstance): EventStoreSession<E>;
+  /**
+   * Runs `work` in a READ COMMITTED transaction of the store's own connections: committed when it resolves,
+   * rolled back when it throws.
+   */
+  transaction<T>(work: (session: EventStoreSession<E>) => Promise<T>): Promise<T>;
   /**
    * How far followers can read now, and the transactions holding them back (pid, database, application,
    * state, age): what to look at when a projection or subscription lags.

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { append } from './append.js';
+import { planLocks } from './lock-keys.js';
 import { UnsupportedIsolationError } from './errors.js';
 import type { EventStoreSession } from './event-store.js';
 import { toStoredEvent } from './map-row.js';
@@ -38,7 +39,8 @@ export function createSession<E extends EventShape>(
         validatePosition(options.after, 'options.after');
         validatePositiveInteger(options.limit, 'options.limit');
         const signer = await runtime.signer();
-        const { rows, headState } = await readEvents(run, runtime.readNames, schema, query, options);
+        const unseenBy = options.alsoUnseenBy === undefined ? undefined : signer.verify(options.alsoUnseenBy);
+        const { rows, headState } = await readEvents(run, runtime.readNames, schema, query, options, unseenBy);
         return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], head: signer.sign(headState) };
       }, 'read'),
 
@@ -71,6 +73,17 @@ export function createSession<E extends EventShape>(
       }, 'read'),
 
     settledCheckpoint: () => runtime.guard(async () => settledCheckpointAt(conn, schema, (await horizon()).horizon)),
+
+    lockCondition: (query) =>
+      runtime.guard(async () => {
+        validateQuery(query, 'query');
+        const locks = planLocks(schema, [], query, runtime.settings.maxFineLocks);
+        await run(
+          'SELECT count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.key) ELSE pg_advisory_xact_lock_shared(l.key) END) ' +
+            'FROM unnest($1::bigint[], $2::boolean[]) AS l(key, exclusive)',
+          [locks.keys, locks.exclusive],
+        );
+      }),
 
     declareNoAppend: () =>
       runtime.guard(async () => {

@@ -108,6 +108,12 @@ export interface AppendResult {
 export interface ReadOptions {
   /** Only events with a position greater than this. */
   readonly after?: bigint;
+  /**
+   * With `after`: also the events at or below `after` that the read which produced this head did not see
+   * (they committed after it, out of position order). For a state folded from that read up to `after` (a
+   * snapshot): the events it is missing come back too, and the new head covers all of it.
+   */
+  readonly alsoUnseenBy?: Head;
   /** At most this many events. */
   readonly limit?: number;
   /** Newest first. @defaultValue false */

@@ -1,5 +1,6 @@
 import type { EventRow } from '../map-row.js';
 import { matchQueryText, type QueryItemShape } from '../query-filter.js';
+import type { HeadParts } from '../head.js';
 import type { ReadOptions } from '../types.js';
 import type { StatementNames, StatementRunner } from './runner.js';
 
@@ -18,6 +19,8 @@ export async function readEvents(
   schema: string,
   query: readonly QueryItemShape[] | undefined,
   options: ReadOptions,
+  /** With `options.after`: also the events at or below it that the read behind this head did not see. */
+  unseenBy?: HeadParts,
 ): Promise<{ rows: EventRow[]; headState: string }> {
   const values: unknown[] = [];
   const param = (value: unknown) => {
@@ -26,7 +29,16 @@ export async function readEvents(
   };
   const where: string[] = [];
   if (query && query.length > 0) where.push(matchQueryText(query, param));
-  if (options.after !== undefined) where.push(`"events"."position" > ${param(options.after.toString())}`);
+  if (options.after !== undefined && unseenBy) {
+    const snapshot = param(unseenBy.snapshot);
+    where.push(
+      `("events"."position" > ${param(options.after.toString())} OR ("events"."transaction_id" >= pg_snapshot_xmin(${snapshot}::pg_snapshot) AND ` +
+        `CASE WHEN "events"."transaction_id" = ${param(unseenBy.own ?? '0')}::xid8 THEN "events"."position" > ${param(unseenBy.ownPosition ?? '0')}::bigint ` +
+        `ELSE NOT pg_visible_in_snapshot("events"."transaction_id", ${snapshot}::pg_snapshot) END))`,
+    );
+  } else if (options.after !== undefined) {
+    where.push(`"events"."position" > ${param(options.after.toString())}`);
+  }
   const direction = options.backwards ? 'DESC' : 'ASC';
   const limit = options.limit !== undefined ? ` LIMIT ${param(options.limit)}` : '';
   const text =
