@@ -79,6 +79,8 @@ export async function append<E extends EventShape>(
         lastPosition,
         duplicate: false,
         ...(result.head === null || signer === undefined ? {} : { head: signer.sign(result.head) }),
+        ...(result.occurredAt === undefined ? {} : { occurredAt: result.occurredAt }),
+        ...(result.transactionId === undefined ? {} : { transactionId: result.transactionId }),
       };
     }
   }

@@ -103,6 +103,10 @@ export interface AppendResult {
    * and after a duplicate (the condition was not checked).
    */
   readonly head?: Head;
+  /** After a conditional append (or one with ids) that wrote: the `occurredAt` every appended event got. */
+  readonly occurredAt?: Date;
+  /** After a conditional append (or one with ids) that wrote: the `transactionId` of the appended events. */
+  readonly transactionId?: bigint;
 }
 
 export interface ReadOptions {

@@ -3,7 +3,14 @@ import { noAppendSetting } from '../schema/tables.js';
 import type { StatementRunner } from './runner.js';
 
 export type AppendOutcome =
-  | { readonly outcome: 'appended'; readonly positions: bigint[]; readonly head: string | null }
+  | {
+      readonly outcome: 'appended';
+      readonly positions: bigint[];
+      readonly head: string | null;
+      /** Through `append_events` only (conditions, ids): when and by which transaction the events were written. */
+      readonly occurredAt?: Date;
+      readonly transactionId?: bigint;
+    }
   | { readonly outcome: 'duplicate'; readonly positions: bigint[] }
   | { readonly outcome: 'condition-failed' }
   | { readonly outcome: 'id-conflict'; readonly conflictId: string };
@@ -41,7 +48,7 @@ export function appendStatements(schema: string): AppendStatements {
   return {
     general: {
       text:
-        `SELECT outcome, positions, conflict_id, head FROM "${schema}".append_events(` +
+        `SELECT outcome, positions, conflict_id, head, recorded_at, transaction_id::text AS transaction_id FROM "${schema}".append_events(` +
         `$1::jsonb, $2::bigint[], $3::boolean[], $4::boolean, $5::jsonb, $6::pg_snapshot, $7::xid8, $8::bigint, $9::text, $10::uuid)`,
       name: `tally_append_${schema}`,
     },
@@ -78,7 +85,14 @@ export async function appendEvents(run: StatementRunner, statements: AppendState
     return { outcome: 'appended', positions: toPositions(rows[0]?.positions), head: null };
   }
   const { text, name } = statements.general;
-  const rows = await run<{ outcome: string; positions: string[] | null; conflict_id: string | null; head: string | null }>(
+  const rows = await run<{
+    outcome: string;
+    positions: string[] | null;
+    conflict_id: string | null;
+    head: string | null;
+    recorded_at: Date | null;
+    transaction_id: string | null;
+  }>(
     text,
     [
       input.eventsJson,
@@ -98,7 +112,13 @@ export async function appendEvents(run: StatementRunner, statements: AppendState
   if (!row) throw new Error('append_events returned no row');
   switch (row.outcome) {
     case 'appended':
-      return { outcome: 'appended', positions: toPositions(row.positions), head: row.head };
+      return {
+        outcome: 'appended',
+        positions: toPositions(row.positions),
+        head: row.head,
+        ...(row.recorded_at === null ? {} : { occurredAt: row.recorded_at }),
+        ...(row.transaction_id === null ? {} : { transactionId: BigInt(row.transaction_id) }),
+      };
     case 'duplicate':
       return { outcome: 'duplicate', positions: toPositions(row.positions) };
     case 'condition-failed':

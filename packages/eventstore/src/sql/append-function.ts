@@ -42,7 +42,7 @@ CREATE FUNCTION ${s}.append_events(
   p_head_own_position bigint,
   p_notify text,
   p_head_store uuid
-) RETURNS TABLE (outcome text, positions bigint[], conflict_id uuid, head text)
+) RETURNS TABLE (outcome text, positions bigint[], conflict_id uuid, head text, recorded_at timestamptz, transaction_id xid8)
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_item jsonb;
@@ -92,11 +92,11 @@ BEGIN
            WITH ORDINALITY AS n(id, type, data, tags, ord)
       LEFT JOIN ${s}.events s ON s.id = n.id;
     IF v_conflict IS NOT NULL THEN
-      RETURN QUERY SELECT 'id-conflict'::text, NULL::bigint[], v_conflict, NULL::text;
+      RETURN QUERY SELECT 'id-conflict'::text, NULL::bigint[], v_conflict, NULL::text, NULL::timestamptz, NULL::xid8;
       RETURN;
     END IF;
     IF v_existing = v_total THEN
-      RETURN QUERY SELECT 'duplicate'::text, v_positions, NULL::uuid, NULL::text;
+      RETURN QUERY SELECT 'duplicate'::text, v_positions, NULL::uuid, NULL::text, NULL::timestamptz, NULL::xid8;
       RETURN;
     END IF;
     IF v_existing > 0 THEN
@@ -104,7 +104,7 @@ BEGIN
         FROM jsonb_to_recordset(p_events) AS n(id uuid)
        WHERE EXISTS (SELECT 1 FROM ${s}.events s WHERE s.id = n.id)
        LIMIT 1;
-      RETURN QUERY SELECT 'id-conflict'::text, NULL::bigint[], v_conflict, NULL::text;
+      RETURN QUERY SELECT 'id-conflict'::text, NULL::bigint[], v_conflict, NULL::text, NULL::timestamptz, NULL::xid8;
       RETURN;
     END IF;
   END IF;
@@ -180,7 +180,7 @@ BEGIN
     END LOOP;
   END IF;
   IF v_found THEN
-    RETURN QUERY SELECT 'condition-failed'::text, NULL::bigint[], NULL::uuid, NULL::text;
+    RETURN QUERY SELECT 'condition-failed'::text, NULL::bigint[], NULL::uuid, NULL::text, NULL::timestamptz, NULL::xid8;
     RETURN;
   END IF;
 
@@ -198,7 +198,8 @@ BEGIN
     PERFORM pg_notify(p_notify, v_positions[v_total]::text);
   END IF;
 
-  RETURN QUERY SELECT 'appended'::text, v_positions, NULL::uuid, CASE WHEN p_query IS NULL THEN NULL ELSE ${s}.head_state() END;
+  RETURN QUERY SELECT 'appended'::text, v_positions, NULL::uuid, CASE WHEN p_query IS NULL THEN NULL ELSE ${s}.head_state() END,
+    v_recorded_at, v_own;
 END
 $fn$;
 `;
