@@ -42,3 +42,5 @@ export type {
   StoredEvent,
   StreamOptions,
 } from './types.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';

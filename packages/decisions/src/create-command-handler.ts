@@ -1,0 +1,171 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AppendConditionError,
+  backoffDelay,
+  type BackoffOptions,
+  type EventMetadata,
+  type EventShape,
+  type EventStore,
+  type EventStoreSession,
+  type Head,
+  type NewEvent,
+  type Query,
+  type StoredEvent,
+} from '@tally/eventstore';
+import { v7 as uuidv7 } from 'uuid';
+import type { Decision } from './decision.js';
+import { DecisionConflictError, InvalidOptionError, isRejection } from './errors.js';
+import { Lanes, type Lane } from './lanes.js';
+import { stableKey } from './stable-key.js';
+import { storedFromAppend } from './stored-from-append.js';
+
+/** How the handler guards a decision. */
+export type HandlerMode = 'optimistic' | 'locked';
+
+/** Options of {@link createCommandHandler}. */
+export interface CommandHandlerOptions {
+  /**
+   * `optimistic`: read, decide, append guarded by the read's head, and on a conflict retry after a jittered
+   * backoff. `locked`: in one transaction, take the condition's locks first, then read, decide and append: no
+   * conflicts and no wasted reads on a hot key, at the price of holding the locks while deciding.
+   * @defaultValue 'optimistic'
+   */
+  readonly mode?: HandlerMode;
+  /** Attempts before a conflict is given up as {@link DecisionConflictError}. @defaultValue 20 */
+  readonly maxAttempts?: number;
+  /** Delay between optimistic attempts: doubles per attempt from `baseMs` up to `maxMs`, jittered. @defaultValue { baseMs: 2, maxMs: 100 } */
+  readonly backoff?: BackoffOptions;
+}
+
+/** Options of one `handle` call. */
+export interface HandleOptions {
+  /** Merged into each new event's metadata (correlationId, causationId, …); the event's own keys win. */
+  readonly metadata?: EventMetadata;
+}
+
+/** What `handle` did. */
+export interface HandleResult<E extends EventShape> {
+  /** The events appended, as stored (empty when the decision had nothing to do, or they were already stored). */
+  readonly events: readonly StoredEvent<E>[];
+  /** The head after the append (or of the read, when nothing was appended): guards a later append on the same events. */
+  readonly head: Head;
+  /** Attempts it took (1 when nothing conflicted). */
+  readonly attempts: number;
+  /** True when every new event carried an id that was already stored with the same content: nothing was written. */
+  readonly duplicate: boolean;
+}
+
+/** Runs decisions against a store. */
+export interface CommandHandler<E extends EventShape> {
+  /**
+   * Reads what `decision` needs for `cmd`, decides, and appends guarded by what it read; retries on conflict.
+   * Commands on the same events in this process run one after another, each from the state the previous one
+   * left (no read in between).
+   * @throws {DecisionRejectedError} when `decide` rejects (nothing written)
+   * @throws {DecisionConflictError} after `maxAttempts` conflicts (nothing written)
+   * @throws the store's errors (e.g. `InvalidEventError` for an event `decide` got wrong)
+   */
+  handle<Cmd, State>(decision: Decision<E, Cmd, State>, cmd: Cmd, options?: HandleOptions): Promise<HandleResult<E>>;
+}
+
+interface Attempt<E extends EventShape, Cmd, State> {
+  readonly decision: Decision<E, Cmd, State>;
+  readonly cmd: Cmd;
+  readonly query: Query<E>;
+  readonly condition: Query<E>;
+  readonly metadata: EventMetadata | undefined;
+  readonly lane: Lane;
+}
+
+/**
+ * Creates a command handler on `store`.
+ * @example
+ * const handler = createCommandHandler(store, { mode: 'locked' });
+ * const { events, head, attempts } = await handler.handle(withdraw, { accountId: 'a1', amount: 30 });
+ * @throws {InvalidOptionError}
+ */
+export function createCommandHandler<E extends EventShape>(store: EventStore<E>, options: CommandHandlerOptions = {}): CommandHandler<E> {
+  const mode = options.mode ?? 'optimistic';
+  if (mode !== 'optimistic' && mode !== 'locked') throw new InvalidOptionError('mode', "'optimistic' or 'locked'");
+  const maxAttempts = options.maxAttempts ?? 20;
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('maxAttempts', 'a positive integer');
+  const backoff = options.backoff ?? { baseMs: 2, maxMs: 100 };
+  const lanes = new Lanes();
+
+  /** Folds the read into the state, decides, appends; `undefined` on a conflict (the lane's carried state is dropped). */
+  async function once<Cmd, State>(
+    session: EventStoreSession<E>,
+    attempt: Attempt<E, Cmd, State>,
+    attemptNumber: number,
+  ): Promise<HandleResult<E> | undefined> {
+    const { decision, cmd, lane } = attempt;
+    let carried = lane.carried as { state: State; head: Head } | undefined;
+    lane.carried = undefined;
+    for (;;) {
+      let state: State;
+      let head: Head;
+      if (carried) {
+        ({ state, head } = carried);
+      } else {
+        const read = await session.read(attempt.query);
+        state = read.events.reduce<State>((s, e) => decision.evolve(s, e as StoredEvent<E>), decision.initialState());
+        head = read.head;
+      }
+      let decided: readonly NewEvent<E>[];
+      try {
+        decided = decision.decide(cmd, state);
+      } catch (error) {
+        // A carried state misses events that match the query but not the condition (appended elsewhere): a
+        // rejection from it is checked against a fresh read before it counts.
+        if (carried && isRejection(error)) {
+          carried = undefined;
+          continue;
+        }
+        if (isRejection(error)) error.decision = decision.name;
+        throw error;
+      }
+      if (decided.length === 0) return { events: [], head, attempts: attemptNumber, duplicate: false };
+      const events = decided.map((event) => ({ ...event, id: event.id ?? uuidv7() }) as NewEvent<E>);
+      try {
+        const result = await session.append(events, {
+          condition: { query: attempt.condition, after: head },
+          ...(attempt.metadata ? { metadata: attempt.metadata } : {}),
+        });
+        if (result.duplicate) return { events: [], head, attempts: attemptNumber, duplicate: true };
+        const stored = storedFromAppend(events, result, attempt.metadata);
+        const after = result.head ?? head;
+        lane.carried = { state: stored.reduce<State>((s, e) => decision.evolve(s, e), state), head: after };
+        return { events: stored, head: after, attempts: attemptNumber, duplicate: false };
+      } catch (error) {
+        if (!(error instanceof AppendConditionError)) throw error;
+        return undefined;
+      }
+    }
+  }
+
+  async function run<Cmd, State>(attempt: Attempt<E, Cmd, State>): Promise<HandleResult<E>> {
+    let conflict: unknown;
+    for (let n = 1; n <= maxAttempts; n++) {
+      const result =
+        mode === 'locked'
+          ? await store.transaction(async (session) => {
+              await session.lockCondition(attempt.condition);
+              return once(session, attempt, n);
+            })
+          : await once(store, attempt, n);
+      if (result) return result;
+      conflict = new AppendConditionError({ query: attempt.condition });
+      if (n < maxAttempts && mode === 'optimistic') await sleep(backoffDelay(n, backoff));
+    }
+    throw new DecisionConflictError(attempt.decision.name, maxAttempts, { cause: conflict });
+  }
+
+  return {
+    handle(decision, cmd, handleOptions = {}) {
+      const query = decision.query(cmd);
+      const condition = decision.condition?.(cmd) ?? query;
+      const key = `${decision.name}\u0000${stableKey(query)}\u0000${stableKey(condition)}`;
+      return lanes.run(key, (lane) => run({ decision, cmd, query, condition, metadata: handleOptions.metadata, lane }));
+    },
+  };
+}

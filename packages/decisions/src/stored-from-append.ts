@@ -1,0 +1,29 @@
+import type { AppendResult, EventMetadata, EventShape, NewEvent, StoredEvent } from '@tally/eventstore';
+
+/**
+ * The events a conditional append just wrote, as a read would return them: positions, the shared
+ * `occurredAt` and `transactionId` from the result, tags without repeats, metadata merged (the event's keys
+ * win), and data as JSON stores it (keys with `undefined` dropped). So the next command of the same key can
+ * fold them without reading them back.
+ */
+export function storedFromAppend<E extends EventShape>(
+  events: readonly NewEvent<E>[],
+  result: AppendResult,
+  callMetadata: EventMetadata | undefined,
+): StoredEvent<E>[] {
+  const occurredAt = result.occurredAt ?? new Date();
+  const transactionId = result.transactionId ?? 0n;
+  return events.map((event, i) => {
+    const stored = {
+      type: event.type,
+      data: JSON.parse(JSON.stringify(event.data)) as unknown,
+      position: result.positions[i]!,
+      id: (event.id as string).toLowerCase(),
+      tags: [...new Set(event.tags ?? [])],
+      metadata: JSON.parse(JSON.stringify({ ...callMetadata, ...event.metadata })) as EventMetadata,
+      occurredAt,
+      transactionId,
+    };
+    return stored as unknown as StoredEvent<E>;
+  });
+}
