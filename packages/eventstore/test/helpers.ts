@@ -34,9 +34,11 @@ export async function setupStore(options: { maxConnections?: number; dbConnectio
   };
   const clients = (n: number) => Array.from({ length: n }, () => newStore({ maxConnections: 1 }));
   const store = newStore(options);
-  const db = new Kysely<object>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: options.dbConnections ?? 4 }) }),
-  });
+  const pool = new pg.Pool({ connectionString: database.url, max: options.dbConnections ?? 4 });
+  // Tests kill sessions and the database is dropped WITH (FORCE): a connection ended under the pool must not crash the process.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
   afterAll(async () => {
     await db.destroy();
     await Promise.all(opened.map((s) => s.close()));

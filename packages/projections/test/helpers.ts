@@ -13,6 +13,9 @@ export async function setupDatabase(): Promise<{ database: TestDatabase; store: 
   const database = await createTestDatabase();
   const store = createEventStore<BankEvent>({ connectionString: database.url, maxConnections: 8 });
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  // The database is dropped WITH (FORCE) after the file: a connection it ends must not crash the test process.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   afterAll(async () => {
     await store.close();
