@@ -16,6 +16,7 @@
  * name a JSON file of {@link ContrastRecord} (the same scenario run by a script of its own against a build of
  * an older commit); its figures are shown in a section of their own, with the command and date they came from.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createEventStore, type NewEvent } from '@tally/eventstore';
 import { createEventStream } from '@tally/eventstream';
@@ -231,6 +232,18 @@ function targets(cases: readonly CaseSpec[]): Target[] {
   ];
 }
 
+/** The commit measured, and whether packages/ differs from it (a build of uncommitted code). */
+function revision(): string {
+  const cwd = new URL('../../..', import.meta.url).pathname;
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return `${commit}${dirty ? ' (packages/ has uncommitted changes: the build measured is not that commit)' : ' (packages/ as committed)'}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 function commandLine(): string {
   const env: string[] = [];
   const url = new URL(process.env.DATABASE_URL!);
@@ -304,6 +317,7 @@ function markdown(startedAt: Date, finishedAt: Date, m: MachineInfo | undefined,
     '',
     `- Command: \`${commandLine()}\``,
     `- Date: ${startedAt.toISOString()} (took ${Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000)} s)`,
+    `- Commit: ${revision()}`,
     m
       ? `- Machine: nproc ${m.cpus} (${m.cpuModel}), ${m.totalMemoryGiB} GiB RAM, shared and noisy (load average at start ${m.loadAverage.join(' / ')}); PostgreSQL and the benchmark on the same 2 cores`
       : '- Machine: 2 cores, shared and noisy',
