@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AppendConditionError,
   backoffDelay,
+  matchesQuery,
   type BackoffOptions,
   type EventMetadata,
   type EventShape,
@@ -17,6 +18,7 @@ import type { Decision } from './decision.js';
 import { DecisionConflictError, InvalidOptionError, isRejection } from './errors.js';
 import { Lanes, type Lane } from './lanes.js';
 import { stableKey } from './stable-key.js';
+import { readState } from './read-state.js';
 import { storedFromAppend } from './stored-from-append.js';
 
 /** How the handler guards a decision. */
@@ -91,6 +93,14 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('maxAttempts', 'a positive integer');
   const backoff = options.backoff ?? { baseMs: 2, maxMs: 100 };
   const lanes = new Lanes();
+  // A lane is per decision object (two definitions may share a name but not a fold) and per query and condition.
+  const decisionIds = new WeakMap<object, number>();
+  let decisionCount = 0;
+  const idOf = (decision: object) => {
+    let id = decisionIds.get(decision);
+    if (id === undefined) decisionIds.set(decision, (id = ++decisionCount));
+    return id;
+  };
 
   /** Folds the read into the state, decides, appends; `undefined` on a conflict (the lane's carried state is dropped). */
   async function once<Cmd, State>(
@@ -107,9 +117,10 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
       if (carried) {
         ({ state, head } = carried);
       } else {
-        const read = await session.read(attempt.query);
-        state = read.events.reduce<State>((s, e) => decision.evolve(s, e as StoredEvent<E>), decision.initialState());
-        head = read.head;
+        const read = await readState(store, session, decision, attempt.query);
+        ({ state, head } = read);
+        // Best effort: a snapshot that cannot be saved only costs the next command a longer read.
+        if (read.snapshot) await store.saveSnapshot(read.snapshot).catch(() => {});
       }
       let decided: readonly NewEvent<E>[];
       try {
@@ -134,7 +145,10 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
         if (result.duplicate) return { events: [], head, attempts: attemptNumber, duplicate: true };
         const stored = storedFromAppend(events, result, attempt.metadata);
         const after = result.head ?? head;
-        lane.carried = { state: stored.reduce<State>((s, e) => decision.evolve(s, e), state), head: after };
+        // Only what the decision reads is folded: the appended events that match its query (a decision may write
+        // events it never reads, e.g. an audit record).
+        const folded = stored.filter((e) => matchesQuery(e, attempt.query)).reduce<State>((s, e) => decision.evolve(s, e), state);
+        lane.carried = { state: folded, head: after };
         return { events: stored, head: after, attempts: attemptNumber, duplicate: false };
       } catch (error) {
         if (!(error instanceof AppendConditionError)) throw error;
@@ -164,7 +178,7 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
     handle(decision, cmd, handleOptions = {}) {
       const query = decision.query(cmd);
       const condition = decision.condition?.(cmd) ?? query;
-      const key = `${decision.name}\u0000${stableKey(query)}\u0000${stableKey(condition)}`;
+      const key = `${idOf(decision)}\u0000${stableKey(query)}\u0000${stableKey(condition)}`;
       return lanes.run(key, (lane) => run({ decision, cmd, query, condition, metadata: handleOptions.metadata, lane }));
     },
   };

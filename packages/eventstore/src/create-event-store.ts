@@ -6,6 +6,7 @@ import { resolveOptions, type EventStoreOptions } from './options.js';
 import { migrateSchema } from './schema/migrate.js';
 import type { EventStoreTables } from './schema/tables.js';
 import { kyselyRunner } from './sql/runner.js';
+import { loadSnapshot, saveSnapshot } from './sql/snapshots.js';
 import { createSession } from './session.js';
 import { StoreRuntime } from './store-runtime.js';
 import type { EventShape } from './types.js';
@@ -42,6 +43,8 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
       return createSession<E>(runtime, conn.withSchema(schema), kyselyRunner(conn as unknown as Kysely<unknown>), true);
     },
     horizon: () => horizonOf(runtime),
+    loadSnapshot: (decision, key) => runtime.guard(() => loadSnapshot(runtime.rootRun, schema, decision, key), 'read'),
+    saveSnapshot: (snapshot) => runtime.guard(() => saveSnapshot(runtime.rootRun, schema, snapshot)),
     transaction: async (work) => {
       if (runtime.closed) throw new StoreClosedError();
       // What `work` throws passes through as it is (its store calls already throw typed errors); only the

@@ -23,6 +23,10 @@ export type {
   AppendCondition,
   AppendOptions,
   AppendResult,
+  CheckedAppendOptions,
+  DecisionSnapshot,
+  CheckedQuery,
+  DataCriteria,
   EventMetadata,
   EventOfType,
   EventShape,
@@ -31,11 +35,17 @@ export type {
   Horizon,
   HorizonBlocker,
   Lag,
+  JsonObject,
   JsonValue,
   NewEvent,
+  NotADataField,
+  NotAQueryItemKey,
+  PayloadOf,
   Query,
   QueryItem,
+  QueryCheck,
   QueryResult,
+  ReadonlyJsonValue,
   ReadOptions,
   ReadResult,
   SettledCheckpoint,
@@ -44,3 +54,4 @@ export type {
 } from './types.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
+export { jsonContains, matchesQuery } from './match-query.js';

@@ -3,6 +3,7 @@ import { eventsMigration } from './0001-events.js';
 import { appendHeadMigration } from './0002-append-head.js';
 import { eventTagsMigration } from './0003-event-tags.js';
 import { horizonMigration } from './0004-horizon.js';
+import { decisionSnapshotsMigration } from './0005-decision-snapshots.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -15,5 +16,6 @@ export function migrations(schema: string): Record<string, Migration> {
     '0002_append_head': appendHeadMigration(s),
     '0003_event_tags': eventTagsMigration(s),
     '0004_horizon': horizonMigration(s),
+    '0005_decision_snapshots': decisionSnapshotsMigration(s),
   };
 }

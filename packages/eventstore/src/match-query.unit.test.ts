@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@tally/eventstore';
+import type { StoredEvent } from './types.js';
 import { describe, expect, it } from 'vitest';
 import { jsonContains, matchesQuery } from './match-query.js';
 
