@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@tally/test-harness';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { balanceLines, foldBalances, plain, readBalances, type BankEvent } from './fixtures/bank.js';
 import { eventually, setupDatabase } from './helpers.js';
@@ -56,5 +57,34 @@ describe('tally-projector CLI', () => {
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     expect(worker.output()).toContain('"msg":"stopped"');
+  });
+
+  it('names the transaction holding the horizon in status and in /metrics', async () => {
+    const port = await freePort();
+    const worker = cli(['start', '--metrics-port', String(port), '--worker-id', 'cli-2']);
+    expect(await eventually(async () => worker.output().includes('"msg":"ready"'), 20_000)).toBe(true);
+    const holder = await db.startTransaction().execute();
+    try {
+      await sql`SELECT pg_current_xact_id()`.execute(holder);
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(holder);
+      const pid = rows[0]!.pid;
+      await store.append([{ type: 'MoneyDeposited', data: { accountId: 'held', amount: 1 } }]);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the holder is a second old
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const blocked = /^tally_horizon_blocked_seconds (\S+)$/m.exec(metrics);
+      expect(Number(blocked?.[1])).toBeGreaterThanOrEqual(1);
+      expect(metrics).toMatch(new RegExp(`tally_horizon_blocker_seconds\\{[^}]*pid="${pid}"[^}]*reason="within-grace"`));
+      expect(metrics).toContain('tally_projection_unsettled_events{projection="cli-balances"} 1');
+
+      const status = cli(['status']);
+      expect(await status.exited).toBe(0);
+      const parsed = JSON.parse(status.output().slice(status.output().indexOf('['))) as { lagEvents: number; horizon: { blockers: { pid: number }[] } }[];
+      expect(parsed[0]!.lagEvents).toBe(1);
+      expect(parsed[0]!.horizon.blockers.map((b) => b.pid)).toContain(pid);
+    } finally {
+      await holder.rollback().execute();
+    }
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
   });
 });
