@@ -1,6 +1,7 @@
 import type {
-  AppendOptions,
   AppendResult,
+  CheckedAppendOptions,
+  CheckedQuery,
   DecisionSnapshot,
   EventShape,
   Horizon,
@@ -24,16 +25,16 @@ export interface EventStoreSession<E extends EventShape> {
    * {@link TransactionTooOldError} (the transaction held an id past `horizonGraceMs` before appending: followers passed it)
    * {@link DatabaseUnavailableError} (the connection was lost: the append may have committed; retry with the same event ids)
    */
-  append(events: readonly NewEvent<E>[], options?: AppendOptions<E>): Promise<AppendResult>;
+  append<const Q extends Query<E> = Query<E>>(events: readonly NewEvent<E>[], options?: CheckedAppendOptions<E, Q>): Promise<AppendResult>;
   /**
    * Reads matching events in position order, with the `head` to use as the condition of a later append.
    * @example
    * const { events, head } = await store.read([{ types: ['MoneyDeposited'], tags: ['account:a1'] }]);
    * await store.append([withdrawal], { condition: { query, after: head } });
    */
-  read<const Q extends Query<E> = Query<E>>(query?: Q, options?: ReadOptions): Promise<ReadResult<QueryResult<E, Q>>>;
+  read<const Q extends Query<E> = Query<E>>(query?: CheckedQuery<E, Q>, options?: ReadOptions): Promise<ReadResult<QueryResult<E, Q>>>;
   /** Iterates matching events in position order, one page in memory at a time, from one consistent snapshot. */
-  stream<const Q extends Query<E> = Query<E>>(query?: Q, options?: StreamOptions): AsyncIterable<QueryResult<E, Q>>;
+  stream<const Q extends Query<E> = Query<E>>(query?: CheckedQuery<E, Q>, options?: StreamOptions): AsyncIterable<QueryResult<E, Q>>;
   /**
    * Events of settled transactions after `after`, in `(transactionId, position)` order, and the checkpoint to
    * continue from. Gap-free under out-of-order commits: the read behind subscriptions and projections. Inside a
@@ -41,7 +42,7 @@ export interface EventStoreSession<E extends EventShape> {
    * @throws {UnsupportedIsolationError} inside a REPEATABLE READ or SERIALIZABLE transaction
    */
   readSettled<const Q extends Query<E> = Query<E>>(
-    query: Q | undefined,
+    query: CheckedQuery<E, Q> | undefined,
     options: { readonly after: SettledCheckpoint; readonly limit: number },
   ): Promise<{ events: QueryResult<E, Q>[]; checkpoint: SettledCheckpoint }>;
   /** The settled checkpoint of this moment (where a subscription `after: 'end'` starts). */
@@ -51,7 +52,7 @@ export interface EventStoreSession<E extends EventShape> {
    * handled, settled or not (counted up to `limit`, default 10,000), and the age of the oldest. A count: for
    * status pages and metrics, cheap enough to call often.
    */
-  lag(query: Query<E> | undefined, options: { readonly after: SettledCheckpoint; readonly limit?: number }): Promise<Lag>;
+  lag<const Q extends Query<E> = Query<E>>(query: CheckedQuery<E, Q> | undefined, options: { readonly after: SettledCheckpoint; readonly limit?: number }): Promise<Lag>;
   /**
    * Declares that the current transaction never appends to this store (a projection batch that only reads
    * events and writes read tables): followers stop waiting for it at once, and an append from it is refused
@@ -63,7 +64,7 @@ export interface EventStoreSession<E extends EventShape> {
    * could match `query` wait for it, so a read → decide → append in this transaction never conflicts. Use it
    * inside `transaction()` or `with(trx)`; outside a transaction it is released at once.
    */
-  lockCondition(query: Query<E>): Promise<void>;
+  lockCondition<const Q extends Query<E> = Query<E>>(query: CheckedQuery<E, Q>): Promise<void>;
 }
 
 /** A typed event store on PostgreSQL. */

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
-import { createEventStore, type EventStoreError } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createEventStore, type EventStore, type EventStoreError, type Head, type NewEvent } from '../src/index.js';
 import type { TestEvent } from './helpers.js';
 
 interface ReadDb {
@@ -18,6 +18,18 @@ describe('typing at the call site', () => {
     const wrong = () => store.append([{ type: 'MoneyDeposited', data: { accountId: 'a' } }]);
     expect(typeof wrong).toBe('function');
     return db.destroy();
+  });
+
+  it("a query item's data is typed by the item's types (issue 12; each rule in query-types.unit.test.ts)", () => {
+    const transfer: NewEvent<TestEvent> = { type: 'MoneyTransferred', data: { from: 'a', to: 'b', amount: 1 } };
+    const guarded = (store: EventStore<TestEvent>, after: Head) =>
+      store.append([transfer], { condition: { query: [{ types: ['MoneyTransferred'], data: { from: 'a' } }], after } });
+    const misguarded = (store: EventStore<TestEvent>, after: Head) =>
+      // @ts-expect-error: accountId is a field of the other money events, not of MoneyTransferred
+      store.append([transfer], { condition: { query: [{ types: ['MoneyTransferred'], data: { accountId: 'a' } }], after } });
+    const narrowed = (store: EventStore<TestEvent>) => store.read([{ types: ['MoneyDeposited'], data: { accountId: 'a' } }]);
+    expectTypeOf<Awaited<ReturnType<typeof narrowed>>['events'][number]['type']>().toEqualTypeOf<'MoneyDeposited'>();
+    expect([typeof guarded, typeof misguarded]).toEqual(['function', 'function']);
   });
 
   it('error codes are a literal union: a misspelt code does not compile', () => {

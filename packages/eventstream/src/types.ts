@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { EventShape, EventStore, HorizonBlocker, Query, QueryResult } from '@tally/eventstore';
+import type { CheckedQuery, EventShape, EventStore, HorizonBlocker, Query, QueryResult } from '@tally/eventstore';
 import type { Checkpoint, StartFrom } from './checkpoint.js';
 import type {
   ListenerError,
@@ -49,8 +49,8 @@ export type HandlerErrorPolicy = 'stop' | 'skip';
 
 /** Options of `stream.subscribe`. */
 export interface SubscribeOptions<E extends EventShape, Q extends Query<E> = Query<E>> {
-  /** Which events to deliver (filtered in SQL). Omit for every event. */
-  readonly query?: Q;
+  /** Which events to deliver (filtered in SQL). Omit for every event. Each item's `data` is checked against its types. */
+  readonly query?: CheckedQuery<E, Q>;
   /** A stored {@link Checkpoint} to resume from, `'start'` for every event, or `'end'` for events settled from now on. */
   readonly after: StartFrom;
   /** Most events per batch; also how far the subscription reads ahead. @defaultValue 100 */
