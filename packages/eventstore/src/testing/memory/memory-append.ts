@@ -3,7 +3,7 @@ import { AppendConditionError, EventIdConflictError, InvalidQueryError, Transact
 import type { AppendOptions, AppendResult, EventShape, NewEvent, Query } from '../../types.js';
 import { prepareEvents, validateQuery } from '../../validation.js';
 import { jsonbText } from './jsonb-value.js';
-import { compileQuery, matchesQuery, type CompiledQuery } from './match-query.js';
+import { compileQuery, matchesCompiled, type CompiledQuery } from '../../compiled-query.js';
 import type { MemoryRecord } from './memory-record.js';
 import type { MemoryRuntime } from './memory-runtime.js';
 import type { MemoryTransaction } from './memory-transaction.js';
@@ -49,7 +49,7 @@ function duplicateOf(rows: readonly Row[], find: (id: string) => MemoryRecord | 
 function conditionFails(runtime: MemoryRuntime, trx: MemoryTransaction | undefined, query: CompiledQuery, seen: bigint | undefined): boolean {
   const after = seen ?? 0n;
   if (runtime.log.matching(query, after, 1).length > 0) return true;
-  return trx !== undefined && trx.buffer.some((record) => record.position > after && matchesQuery(record, query));
+  return trx !== undefined && trx.buffer.some((record) => record.position > after && matchesCompiled(record, query));
 }
 
 /** The checks and the write, in `append_events`' order, with the write lock held: nothing can interleave. */

@@ -1,5 +1,5 @@
 import type { SettledCheckpoint } from '../../types.js';
-import { matchesQuery, type CompiledQuery } from './match-query.js';
+import { matchesCompiled, type CompiledQuery } from '../../compiled-query.js';
 import type { MemoryRecord } from './memory-record.js';
 
 /**
@@ -101,7 +101,7 @@ export class MemoryLog {
     const stop = tagged ? firstAfter(source, (r) => r.position > last) : end;
     for (let n = 0; n < stop - first && found.length < limit; n++) {
       const record = source[backwards ? stop - 1 - n : first + n]!;
-      if (matchesQuery(record, query)) found.push(record);
+      if (matchesCompiled(record, query)) found.push(record);
     }
     return found;
   }

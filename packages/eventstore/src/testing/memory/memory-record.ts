@@ -1,5 +1,5 @@
 import type { EventShape, StoredEvent } from '../../types.js';
-import type { Matchable } from './match-query.js';
+import type { Matchable } from '../../compiled-query.js';
 
 /** An event as the memory store keeps it: never handed out, only copies of it. */
 export interface MemoryRecord extends Matchable {

@@ -2,7 +2,7 @@ import type { EventStoreSession } from '../../event-store.js';
 import type { EventShape, Query, QueryResult, ReadOptions, SettledCheckpoint, StreamOptions } from '../../types.js';
 import { validatePosition, validatePositiveInteger, validateQuery } from '../../validation.js';
 import { appendInMemory } from './memory-append.js';
-import { compileQuery, matchesQuery, type CompiledQuery } from './match-query.js';
+import { compileQuery, matchesCompiled, type CompiledQuery } from '../../compiled-query.js';
 import { toStoredEvent, type MemoryRecord } from './memory-record.js';
 import type { MemoryRuntime } from './memory-runtime.js';
 import { initialCheckpoint, lagOf, readSettledRecords, settledCheckpointOf } from './memory-settled.js';
@@ -22,7 +22,7 @@ function readRecords(
   backwards: boolean,
 ): MemoryRecord[] {
   const max = limit ?? Number.POSITIVE_INFINITY;
-  const own = (trx?.buffer ?? []).filter((record) => record.position > from && matchesQuery(record, query));
+  const own = (trx?.buffer ?? []).filter((record) => record.position > from && matchesCompiled(record, query));
   if (backwards) {
     const newest = own.reverse().slice(0, max);
     return newest.concat(runtime.log.matching(query, from, max - newest.length, true));

@@ -1,6 +1,6 @@
 import type { Lag, SettledCheckpoint } from '../../types.js';
 import type { MemoryLog } from './memory-log.js';
-import type { CompiledQuery } from './match-query.js';
+import type { CompiledQuery } from '../../compiled-query.js';
 import type { MemoryRecord } from './memory-record.js';
 
 /** The checkpoint of nothing read yet. */

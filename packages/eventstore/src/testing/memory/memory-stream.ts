@@ -1,5 +1,5 @@
 import { StoreClosedError } from '../../errors.js';
-import { matchesQuery, type CompiledQuery } from './match-query.js';
+import { matchesCompiled, type CompiledQuery } from '../../compiled-query.js';
 import type { MemoryRecord } from './memory-record.js';
 import type { MemoryRuntime } from './memory-runtime.js';
 import type { MemoryTransaction } from './memory-transaction.js';
@@ -20,7 +20,7 @@ export async function* streamRecords<Ev>(
   runtime.assertOpen();
   trx?.assertUsable();
   const end = runtime.log.records.length; // the log only grows: its first `end` events are the snapshot
-  const own = (trx?.buffer ?? []).filter((record) => record.position > start && matchesQuery(record, query));
+  const own = (trx?.buffer ?? []).filter((record) => record.position > start && matchesCompiled(record, query));
   let after = start;
   for (;;) {
     if (runtime.closed) throw new StoreClosedError();

@@ -1,4 +1,4 @@
-import type { QueryItemShape } from '../../query-filter.js';
+import type { QueryItemShape } from './query-filter.js';
 import { jsonbContains } from './jsonb-contains.js';
 
 /** What a query item is matched against: the stored form of an event. */
@@ -34,7 +34,7 @@ export function compileQuery(query: readonly QueryItemShape[] | undefined): Comp
  * Whether an event matches a query, as the PostgreSQL store's WHERE clause decides it: items OR'ed; inside an
  * item the type is one of `types`, the event carries every tag of `tags`, and its payload contains `data` (`@>`).
  */
-export function matchesQuery(event: Matchable, query: CompiledQuery): boolean {
+export function matchesCompiled(event: Matchable, query: CompiledQuery): boolean {
   if (query === undefined) return true;
   return query.some(
     (item) =>
