@@ -1,10 +1,11 @@
+import { createCommandHandler, type CommandHandler, type HandlerMode } from '@tally/decisions';
 import { createEventStore, type EventMetadata, type EventStore } from '@tally/eventstore';
 import { createProjector, type Projector, type ProjectorLogger } from '@tally/projections';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { Outcome } from './domain/decision.js';
 import { AccountNotFoundError } from './domain/errors.js';
 import type { BankEvent } from './domain/events.js';
-import type { Outcome } from './domain/run-decision.js';
 import { closeAccount } from './features/close-account/close-account.js';
 import type { AccountClosedResult, CloseAccount } from './features/close-account/types.js';
 import { deposit } from './features/deposit/deposit.js';
@@ -23,6 +24,13 @@ export interface BankOptions {
   readonly connectionString: string;
   /** Connections of the event store's pool (the read models get a pool of a quarter of it). @defaultValue 10 */
   readonly maxConnections?: number;
+  /**
+   * How the slices' decisions are guarded. `optimistic`: read, decide, append guarded by the read; a lost race
+   * is decided again after a backoff, up to 20 times (then CONCURRENCY_CONFLICT). `locked`: the decision takes
+   * its condition's locks before it reads, in one transaction with its append: requests on one account wait for
+   * each other instead of racing, holding a connection while they wait. @defaultValue 'optimistic'
+   */
+  readonly decisionMode?: HandlerMode;
 }
 
 /** The bank's application layer: the slices' commands and the views, over one database. */
@@ -59,6 +67,9 @@ export interface Bank {
 export function createBank(options: BankOptions): Bank {
   const maxConnections = options.maxConnections ?? 10;
   const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections });
+  const mode = options.decisionMode ?? 'optimistic';
+  // One handler for every slice: requests on the same events in this process queue behind each other.
+  const handler = mode === 'locked' ? withSignerLoaded(store, createCommandHandler(store, { mode })) : createCommandHandler(store, { mode });
   const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(2, Math.ceil(maxConnections / 4)) });
   // An idle connection the server drops (restart, failover) must not crash the process: the pool replaces it.
   pool.on('error', () => {});
@@ -72,13 +83,14 @@ export function createBank(options: BankOptions): Bank {
     db,
     async migrate() {
       await store.migrate();
+      signerLoaded.delete(store); // migrate() makes the store load its head secret again
       for (const projection of bankProjections) await projection.setup(db);
     },
-    openAccount: (command, metadata) => openAccount(store, command, metadata),
-    deposit: (command, metadata) => deposit(store, command, metadata),
-    withdraw: (command, metadata) => withdraw(store, command, metadata),
-    transfer: (command, metadata) => transfer(store, command, metadata),
-    closeAccount: (command, metadata) => closeAccount(store, command, metadata),
+    openAccount: (command, metadata) => openAccount(handler, command, metadata),
+    deposit: (command, metadata) => deposit(handler, command, metadata),
+    withdraw: (command, metadata) => withdraw(handler, command, metadata),
+    transfer: (command, metadata) => transfer(handler, command, metadata),
+    closeAccount: (command, metadata) => closeAccount(handler, command, metadata),
     async getAccount(accountId) {
       const view = await getAccount(db, accountId);
       if (view) return view;
@@ -107,6 +119,35 @@ export function createBank(options: BankOptions): Bank {
     async close() {
       await projector?.stop();
       await Promise.allSettled([store.close(), db.destroy()]);
+    },
+  };
+}
+
+const signerLoaded = new WeakMap<EventStore<BankEvent>, Promise<unknown>>();
+
+/**
+ * A locked decision reads inside a transaction that holds a pool connection, and from before the read, the
+ * condition's locks. The store loads the secret that signs heads on first use (and again after `migrate()`) on a
+ * connection of its own pool: when every connection is held by a locked decision waiting for the first one's
+ * locks, the first one waits for a connection forever. So the secret is loaded, by a read outside any
+ * transaction, before a locked decision runs.
+ */
+function withSignerLoaded(store: EventStore<BankEvent>, handler: CommandHandler<BankEvent>): CommandHandler<BankEvent> {
+  const load = () => {
+    let loaded = signerLoaded.get(store);
+    if (!loaded) {
+      loaded = store.read([{ tags: ['bank:nothing'] }]).catch((error: unknown) => {
+        signerLoaded.delete(store);
+        throw error;
+      });
+      signerLoaded.set(store, loaded);
+    }
+    return loaded;
+  };
+  return {
+    async handle(decision, cmd, handleOptions) {
+      await load();
+      return handler.handle(decision, cmd, handleOptions);
     },
   };
 }

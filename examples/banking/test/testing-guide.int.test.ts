@@ -3,6 +3,7 @@
 import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // #region imports
+import { createCommandHandler } from '@tally/decisions';
 import { createTestStore, storedEvents } from '@tally/eventstore/testing';
 import { projectionSpec } from '@tally/projections/testing';
 import { accountTag, type BankEvent } from '../src/domain/events.js';
@@ -72,15 +73,16 @@ describe('the withdraw slice on a real store', () => {
       ]);
 
       // When: the slice runs, then the client retries the same request.
-      const first = await withdraw(store, { accountId: 'a1', amount: 80_00, withdrawalId: 'w1' });
-      const retry = await withdraw(store, { accountId: 'a1', amount: 80_00, withdrawalId: 'w1' });
+      const handler = createCommandHandler(store);
+      const first = await withdraw(handler, { accountId: 'a1', amount: 80_00, withdrawalId: 'w1' });
+      const retry = await withdraw(handler, { accountId: 'a1', amount: 80_00, withdrawalId: 'w1' });
 
       // Then: one event, the retry is a replay, and a second withdrawal would overdraw.
       expect(first.replayed).toBe(false);
       expect(retry.replayed).toBe(true);
       const { events } = await store.read([{ types: ['MoneyWithdrawn'], tags: [accountTag('a1')] }]);
       expect(events.map((e) => e.data.amount)).toEqual([80_00]);
-      await expect(withdraw(store, { accountId: 'a1', amount: 30_00, withdrawalId: 'w2' })).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+      await expect(withdraw(handler, { accountId: 'a1', amount: 30_00, withdrawalId: 'w2' })).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     } finally {
       await drop();
     }

@@ -1,10 +1,10 @@
 import type { Query, StoredEvent } from '@tally/eventstore';
-import { foldAccount, requireOpen } from '../../domain/account.js';
+import { evolveAccount, requireOpen, unknownAccount, type AccountState } from '../../domain/account.js';
+import { decideFrom, defineBankDecision, type Verdict } from '../../domain/decision.js';
 import { RuleViolationError } from '../../domain/errors.js';
-import { accountTag, depositTag, type BankEvent } from '../../domain/events.js';
+import { accountTag, depositTag, type BankEvent, type MoneyDeposited } from '../../domain/events.js';
 import { checkId, operationEventId } from '../../domain/ids.js';
 import { checkAmount } from '../../domain/money.js';
-import type { Decision } from '../../domain/run-decision.js';
 import type { Deposit, DepositResult } from './types.js';
 
 /** A deposit needs the account's status and currency, and whether this deposit id was seen: not the balance. */
@@ -27,30 +27,49 @@ export function checkDeposit(command: Deposit): Deposit {
   };
 }
 
-export function decideDeposit(command: Deposit, events: readonly StoredEvent<BankEvent>[]): Decision<DepositResult> {
-  const earlier = events.find((e) => e.type === 'MoneyDeposited' && e.data.depositId === command.depositId);
-  const state = foldAccount(command.accountId, events);
-  const result = { accountId: command.accountId, depositId: command.depositId, amount: command.amount, currency: state.currency };
-  if (earlier?.type === 'MoneyDeposited') {
-    // Already applied: answer as the first time, even if the account has been closed since.
-    if (earlier.data.accountId !== command.accountId || earlier.data.amount !== command.amount) {
-      throw new RuleViolationError('OPERATION_ID_REUSED', `deposit ${command.depositId} was already made with other details`, {
-        depositId: command.depositId,
-      });
-    }
-    return { kind: 'replay', result };
-  }
-  requireOpen(state);
-  return {
-    kind: 'append',
-    events: [
-      {
-        type: 'MoneyDeposited',
-        id: operationEventId('deposit', command.depositId),
-        data: { accountId: command.accountId, amount: command.amount, depositId: command.depositId },
-        tags: [accountTag(command.accountId), depositTag(command.depositId)],
-      },
-    ],
-    result,
-  };
+/** What a deposit decides on: the account's status and currency, and an earlier application of this deposit id. */
+export interface DepositState {
+  readonly account: AccountState;
+  readonly depositId: string;
+  readonly earlier: MoneyDeposited['data'] | undefined;
 }
+
+export const depositDecision = defineBankDecision<Deposit, DepositState, DepositResult>({
+  name: 'deposit',
+  query: depositQuery,
+  condition: depositCondition,
+  initialState: (command) => ({ account: unknownAccount(command.accountId), depositId: command.depositId, earlier: undefined }),
+  evolve: (state, event) => ({
+    ...state,
+    account: evolveAccount(state.account, event),
+    earlier: state.earlier ?? (event.type === 'MoneyDeposited' && event.data.depositId === state.depositId ? event.data : undefined),
+  }),
+  decide: (command, { account, earlier }) => {
+    const result = { accountId: command.accountId, depositId: command.depositId, amount: command.amount, currency: account.currency };
+    if (earlier) {
+      // Already applied: answer as the first time, even if the account has been closed since.
+      if (earlier.accountId !== command.accountId || earlier.amount !== command.amount) {
+        throw new RuleViolationError('OPERATION_ID_REUSED', `deposit ${command.depositId} was already made with other details`, {
+          depositId: command.depositId,
+        });
+      }
+      return { kind: 'replay', result };
+    }
+    requireOpen(account);
+    return {
+      kind: 'append',
+      events: [
+        {
+          type: 'MoneyDeposited',
+          id: operationEventId('deposit', command.depositId),
+          data: { accountId: command.accountId, amount: command.amount, depositId: command.depositId },
+          tags: [accountTag(command.accountId), depositTag(command.depositId)],
+        },
+      ],
+      result,
+    };
+  },
+});
+
+/** The verdict on a history of events (the decision's fold, then its decide). */
+export const decideDeposit = (command: Deposit, events: readonly StoredEvent<BankEvent>[]): Verdict<DepositResult> => decideFrom(depositDecision, command, events);

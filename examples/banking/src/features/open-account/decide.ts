@@ -1,6 +1,7 @@
-import type { NewEvent } from '@tally/eventstore';
-import { InvalidInputError } from '../../domain/errors.js';
-import { accountTag, customerTag, type AccountType, type BankEvent } from '../../domain/events.js';
+import type { NewEvent, Query } from '@tally/eventstore';
+import { defineBankDecision } from '../../domain/decision.js';
+import { InvalidInputError, RuleViolationError } from '../../domain/errors.js';
+import { accountTag, customerTag, type AccountOpened, type AccountType, type BankEvent } from '../../domain/events.js';
 import { operationEventId } from '../../domain/ids.js';
 import { checkAmount, checkCurrency } from '../../domain/money.js';
 import type { AccountOpenedResult, OpenAccount } from './types.js';
@@ -18,8 +19,8 @@ export function checkCustomerName(value: unknown): string {
 }
 
 /**
- * Opening needs no read: the name's uniqueness is the append condition "no event with this customer tag
- * exists", checked atomically by the store (see `openAccount`).
+ * The opening's event and answer, from the request alone (its checks need no read). Whether the name is free,
+ * and whether the account id was used before, is for {@link openAccountDecision}.
  */
 export function decideOpenAccount(command: OpenAccount, accountId: string): { event: NewEvent<BankEvent>; result: AccountOpenedResult } {
   const customerName = checkCustomerName(command.customerName);
@@ -34,4 +35,65 @@ export function decideOpenAccount(command: OpenAccount, accountId: string): { ev
     event: { type: 'AccountOpened', id: operationEventId('open', accountId), data: result, tags: [accountTag(accountId), customerTag(customerName)] },
     result,
   };
+}
+
+/** An opening ready to decide: its event and its answer (see {@link decideOpenAccount}). */
+export type Opening = ReturnType<typeof decideOpenAccount>;
+
+// #region open
+/**
+ * Opening reads the events of the customer name's tag (only an opening carries it), and an opening already
+ * stored under this account id. It is guarded by the name's tag alone: an opening of the same account id
+ * racing this one is the store's to catch (one event id, stored once).
+ */
+export const openQuery = ({ result }: Opening): Query<BankEvent> => [
+  { tags: [customerTag(result.customerName)] },
+  { types: ['AccountOpened'], tags: [accountTag(result.accountId)] },
+];
+export const openCondition = ({ result }: Opening): Query<BankEvent> => [{ tags: [customerTag(result.customerName)] }];
+
+export interface OpenState {
+  readonly eventId: string;
+  readonly customerTag: string;
+  /** The opening stored under this account id's event id: a retry of this request, or the id used for another. */
+  readonly stored: { readonly data: AccountOpened['data']; readonly tags: readonly string[] } | undefined;
+  /** An event carries the name's tag: a customer of this name has an account. */
+  readonly nameTaken: boolean;
+}
+
+const sameOpening = (stored: NonNullable<OpenState['stored']>, { event, result }: Opening) =>
+  (Object.keys(result) as (keyof AccountOpenedResult)[]).every((key) => stored.data[key] === result[key]) &&
+  stored.tags.length === (event.tags ?? []).length &&
+  stored.tags.every((tag, i) => tag === event.tags?.[i]);
+
+/**
+ * As the store orders its own checks: a request whose event is already stored with the same content is a
+ * replay, the same account id with other details `OPERATION_ID_REUSED`, and only then a taken name
+ * `DUPLICATE_CUSTOMER_NAME`.
+ */
+export const openAccountDecision = defineBankDecision<Opening, OpenState, AccountOpenedResult>({
+  name: 'open-account',
+  query: openQuery,
+  condition: openCondition,
+  initialState: ({ result }) => ({ eventId: operationEventId('open', result.accountId), customerTag: customerTag(result.customerName), stored: undefined, nameTaken: false }),
+  evolve: (state, event) => ({
+    ...state,
+    stored: state.stored ?? (event.type === 'AccountOpened' && event.id === state.eventId ? { data: event.data, tags: event.tags } : undefined),
+    nameTaken: state.nameTaken || event.tags.includes(state.customerTag),
+  }),
+  decide: (opening, { stored, nameTaken }) => {
+    if (stored) {
+      if (!sameOpening(stored, opening)) throw reusedAccountId(opening);
+      return { kind: 'replay', result: opening.result };
+    }
+    const { customerName } = opening.result;
+    if (nameTaken) throw new RuleViolationError('DUPLICATE_CUSTOMER_NAME', `a customer named "${customerName}" already has an account`, { customerName });
+    return { kind: 'append', events: [opening.event], result: opening.result };
+  },
+  reused: reusedAccountId,
+});
+// #endregion open
+
+function reusedAccountId({ result: { accountId } }: Opening): RuleViolationError {
+  return new RuleViolationError('OPERATION_ID_REUSED', `account ${accountId} was already opened with other details`, { accountId });
 }

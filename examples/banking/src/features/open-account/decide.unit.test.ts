@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { thrownBy } from '../../../test/history.js';
+import { history, thrownBy } from '../../../test/history.js';
+import { decideFrom } from '../../domain/decision.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { accountTag, customerTag } from '../../domain/events.js';
 import { operationEventId } from '../../domain/ids.js';
 import { MAX_AMOUNT } from '../../domain/money.js';
-import { checkCustomerName, decideOpenAccount } from './decide.js';
+import { checkCustomerName, decideOpenAccount, openAccountDecision, type Opening } from './decide.js';
 import type { OpenAccount } from './types.js';
 
 const accountId = '3f6c1a52-8a34-4a4e-9d1e-5b7f0c2e9a10';
@@ -67,5 +68,38 @@ describe('decideOpenAccount', () => {
     const error = thrownBy(() => checkCustomerName(42));
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ field: 'customerName' });
+  });
+});
+
+describe('openAccountDecision', () => {
+  const opening = decideOpenAccount({ customerName: 'Ada Lovelace', initialDeposit: 100 }, 'acct-1');
+  const stored = (o: Opening) => ({ ...o.event, id: operationEventId('open', o.result.accountId) });
+
+  it('opens when neither the name nor the account id is taken', () => {
+    expect(decideFrom(openAccountDecision, opening, history())).toEqual({ kind: 'append', events: [opening.event], result: opening.result });
+  });
+
+  it('answers the very same opening, already stored, as a replay', () => {
+    expect(decideFrom(openAccountDecision, opening, history(stored(opening)))).toEqual({ kind: 'replay', result: opening.result });
+  });
+
+  it('refuses a name another account has with DUPLICATE_CUSTOMER_NAME', () => {
+    const other = decideOpenAccount({ customerName: 'ADA  lovelace' }, 'acct-2');
+    const error = thrownBy(() => decideFrom(openAccountDecision, opening, history(stored(other))));
+    expect(error).toMatchObject({ code: 'DUPLICATE_CUSTOMER_NAME', details: { customerName: 'Ada Lovelace' } });
+  });
+
+  it('refuses the account id opened with other details with OPERATION_ID_REUSED, before looking at the name (as the store checks ids first)', () => {
+    const changed = decideOpenAccount({ customerName: 'Ada Lovelace', initialDeposit: 200 }, 'acct-1');
+    expect(thrownBy(() => decideFrom(openAccountDecision, changed, history(stored(opening))))).toMatchObject({ code: 'OPERATION_ID_REUSED', details: { accountId: 'acct-1' } });
+    // The id was used for another name, and this request's name belongs to a third account: still the id.
+    const grace = decideOpenAccount({ customerName: 'Grace Hopper' }, 'acct-1');
+    const graceElsewhere = decideOpenAccount({ customerName: 'Grace Hopper' }, 'acct-3');
+    expect(thrownBy(() => decideFrom(openAccountDecision, grace, history(stored(opening), stored(graceElsewhere))))).toMatchObject({ code: 'OPERATION_ID_REUSED' });
+  });
+
+  it('reads the name’s tag and an opening under the account id, and is guarded by the name’s tag only', () => {
+    expect(openAccountDecision.query(opening)).toEqual([{ tags: [customerTag('Ada Lovelace')] }, { types: ['AccountOpened'], tags: [accountTag('acct-1')] }]);
+    expect(openAccountDecision.condition?.(opening)).toEqual([{ tags: [customerTag('Ada Lovelace')] }]);
   });
 });

@@ -1,10 +1,10 @@
 import type { Query, StoredEvent } from '@tally/eventstore';
-import { foldAccount, requireOpen } from '../../domain/account.js';
+import { evolveAccount, requireOpen, unknownAccount, type AccountState } from '../../domain/account.js';
+import { decideFrom, defineBankDecision, type Verdict } from '../../domain/decision.js';
 import { InvalidInputError, RuleViolationError } from '../../domain/errors.js';
-import { accountTag, transferTag, type BankEvent } from '../../domain/events.js';
+import { accountTag, transferTag, type BankEvent, type MoneyTransferred } from '../../domain/events.js';
 import { checkId, operationEventId } from '../../domain/ids.js';
 import { checkAmount, formatMoney } from '../../domain/money.js';
-import type { Decision } from '../../domain/run-decision.js';
 import type { Transfer, TransferResult } from './types.js';
 
 // #region query
@@ -40,41 +40,69 @@ export function checkTransfer(command: Transfer): Transfer {
   return checked;
 }
 
-export function decideTransfer(command: Transfer, events: readonly StoredEvent<BankEvent>[]): Decision<TransferResult> {
-  const { fromAccountId, toAccountId, amount, transferId } = command;
-  const earlier = events.find((e) => e.type === 'MoneyTransferred' && e.data.transferId === transferId);
-  const from = foldAccount(fromAccountId, events);
-  const result = { transferId, fromAccountId, toAccountId, amount, currency: from.currency };
-  if (earlier?.type === 'MoneyTransferred') {
-    const same = earlier.data.fromAccountId === fromAccountId && earlier.data.toAccountId === toAccountId && earlier.data.amount === amount;
-    if (!same) throw new RuleViolationError('OPERATION_ID_REUSED', `transfer ${transferId} was already made with other details`, { transferId });
-    return { kind: 'replay', result };
-  }
-  const source = requireOpen(from);
-  const target = requireOpen(foldAccount(toAccountId, events));
-  if (source.currency !== target.currency) {
-    throw new RuleViolationError('CURRENCY_MISMATCH', `cannot transfer from a ${source.currency} account to a ${target.currency} account`, {
-      fromCurrency: source.currency,
-      toCurrency: target.currency,
-    });
-  }
-  if (source.balance < amount) {
-    throw new RuleViolationError(
-      'INSUFFICIENT_FUNDS',
-      `cannot transfer ${formatMoney(amount, source.currency)}: the balance is ${formatMoney(source.balance, source.currency)}`,
-      { accountId: fromAccountId, balance: source.balance, amount },
-    );
-  }
-  return {
-    kind: 'append',
-    events: [
-      {
-        type: 'MoneyTransferred',
-        id: operationEventId('transfer', transferId),
-        data: { transferId, fromAccountId, toAccountId, amount, currency: source.currency },
-        tags: [accountTag(fromAccountId), accountTag(toAccountId), transferTag(transferId)],
-      },
-    ],
-    result,
-  };
+/** What a transfer decides on: both accounts, and an earlier application of this transfer id. */
+export interface TransferState {
+  /** Complete: the query reads the source's every event. */
+  readonly from: AccountState;
+  /** Its status and currency only: the query reads the target's opening and closing. */
+  readonly to: AccountState;
+  readonly transferId: string;
+  readonly earlier: MoneyTransferred['data'] | undefined;
 }
+
+export const transferDecision = defineBankDecision<Transfer, TransferState, TransferResult>({
+  name: 'transfer',
+  query: transferQuery,
+  condition: transferCondition,
+  initialState: (command) => ({
+    from: unknownAccount(command.fromAccountId),
+    to: unknownAccount(command.toAccountId),
+    transferId: command.transferId,
+    earlier: undefined,
+  }),
+  evolve: (state, event) => ({
+    ...state,
+    from: evolveAccount(state.from, event),
+    to: evolveAccount(state.to, event),
+    earlier: state.earlier ?? (event.type === 'MoneyTransferred' && event.data.transferId === state.transferId ? event.data : undefined),
+  }),
+  decide: (command, { from, to, earlier }) => {
+    const { fromAccountId, toAccountId, amount, transferId } = command;
+    const result = { transferId, fromAccountId, toAccountId, amount, currency: from.currency };
+    if (earlier) {
+      const same = earlier.fromAccountId === fromAccountId && earlier.toAccountId === toAccountId && earlier.amount === amount;
+      if (!same) throw new RuleViolationError('OPERATION_ID_REUSED', `transfer ${transferId} was already made with other details`, { transferId });
+      return { kind: 'replay', result };
+    }
+    const source = requireOpen(from);
+    const target = requireOpen(to);
+    if (source.currency !== target.currency) {
+      throw new RuleViolationError('CURRENCY_MISMATCH', `cannot transfer from a ${source.currency} account to a ${target.currency} account`, {
+        fromCurrency: source.currency,
+        toCurrency: target.currency,
+      });
+    }
+    if (source.balance < amount) {
+      throw new RuleViolationError(
+        'INSUFFICIENT_FUNDS',
+        `cannot transfer ${formatMoney(amount, source.currency)}: the balance is ${formatMoney(source.balance, source.currency)}`,
+        { accountId: fromAccountId, balance: source.balance, amount },
+      );
+    }
+    return {
+      kind: 'append',
+      events: [
+        {
+          type: 'MoneyTransferred',
+          id: operationEventId('transfer', transferId),
+          data: { transferId, fromAccountId, toAccountId, amount, currency: source.currency },
+          tags: [accountTag(fromAccountId), accountTag(toAccountId), transferTag(transferId)],
+        },
+      ],
+      result,
+    };
+  },
+});
+
+/** The verdict on a history of events (the decision's fold, then its decide). */
+export const decideTransfer = (command: Transfer, events: readonly StoredEvent<BankEvent>[]): Verdict<TransferResult> => decideFrom(transferDecision, command, events);

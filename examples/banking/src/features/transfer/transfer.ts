@@ -1,7 +1,8 @@
-import type { EventMetadata, EventStore } from '@tally/eventstore';
+import type { CommandHandler } from '@tally/decisions';
+import type { EventMetadata } from '@tally/eventstore';
+import { runDecision, type Outcome } from '../../domain/decision.js';
 import type { BankEvent } from '../../domain/events.js';
-import { runDecision, type Outcome } from '../../domain/run-decision.js';
-import { checkTransfer, decideTransfer, transferCondition, transferQuery } from './decide.js';
+import { checkTransfer, transferDecision } from './decide.js';
 import type { Transfer, TransferResult } from './types.js';
 
 /**
@@ -9,11 +10,6 @@ import type { Transfer, TransferResult } from './types.js';
  * `transferId` returns the first outcome.
  * @throws {InvalidInputError} {AccountNotFoundError} {RuleViolationError}
  */
-export async function transfer(store: EventStore<BankEvent>, request: Transfer, metadata?: EventMetadata): Promise<Outcome<TransferResult>> {
-  const command = checkTransfer(request);
-  return runDecision(
-    store,
-    { query: transferQuery(command), condition: transferCondition(command), decide: (events) => decideTransfer(command, events) },
-    metadata ? { metadata } : {},
-  );
+export async function transfer(handler: CommandHandler<BankEvent>, request: Transfer, metadata?: EventMetadata): Promise<Outcome<TransferResult>> {
+  return runDecision(handler, transferDecision, checkTransfer(request), metadata);
 }
