@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HandlerMode } from '@tally/decisions';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bank } from '../bank.js';
 import { InvalidInputError } from '../domain/errors.js';
@@ -25,6 +26,12 @@ import {
   WithdrawalBody,
   WithdrawalReply,
 } from './schemas.js';
+
+/**
+ * How the API's bank guards its decisions (`createBank({ decisionMode })`): locked, so that concurrent requests
+ * on one account queue on its lock instead of racing to the same append (see test/hot-account.int.test.ts).
+ */
+export const apiDecisionMode: HandlerMode = 'locked';
 
 export interface AppOptions {
   /** Fastify's logger: `false` for silence, `true` or pino options to log. @defaultValue false */

@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { createBank } from '../bank.js';
 import { openDatabase } from '../database.js';
-import { buildApp } from './app.js';
+import { apiDecisionMode, buildApp } from './app.js';
 
 const logger = pino({ name: 'bank-api' });
 
@@ -19,7 +19,7 @@ function port(): number {
 
 const listenPort = port();
 const database = await openDatabase((line) => logger.info(line));
-const bank = createBank({ connectionString: database.connectionString });
+const bank = createBank({ connectionString: database.connectionString, decisionMode: apiDecisionMode });
 await bank.migrate();
 if (database.embedded || process.env.RUN_PROJECTOR === '1') {
   await bank.startProjector({ logger });
