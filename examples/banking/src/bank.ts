@@ -69,7 +69,7 @@ export function createBank(options: BankOptions): Bank {
   const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections });
   const mode = options.decisionMode ?? 'optimistic';
   // One handler for every slice: requests on the same events in this process queue behind each other.
-  const handler = mode === 'locked' ? withSignerLoaded(store, createCommandHandler(store, { mode })) : createCommandHandler(store, { mode });
+  const handler = createCommandHandler(store, { mode });
   const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(2, Math.ceil(maxConnections / 4)) });
   // An idle connection the server drops (restart, failover) must not crash the process: the pool replaces it.
   pool.on('error', () => {});
@@ -83,7 +83,6 @@ export function createBank(options: BankOptions): Bank {
     db,
     async migrate() {
       await store.migrate();
-      signerLoaded.delete(store); // migrate() makes the store load its head secret again
       for (const projection of bankProjections) await projection.setup(db);
     },
     openAccount: (command, metadata) => openAccount(handler, command, metadata),
@@ -119,35 +118,6 @@ export function createBank(options: BankOptions): Bank {
     async close() {
       await projector?.stop();
       await Promise.allSettled([store.close(), db.destroy()]);
-    },
-  };
-}
-
-const signerLoaded = new WeakMap<EventStore<BankEvent>, Promise<unknown>>();
-
-/**
- * A locked decision reads inside a transaction that holds a pool connection, and from before the read, the
- * condition's locks. The store loads the secret that signs heads on first use (and again after `migrate()`) on a
- * connection of its own pool: when every connection is held by a locked decision waiting for the first one's
- * locks, the first one waits for a connection forever. So the secret is loaded, by a read outside any
- * transaction, before a locked decision runs.
- */
-function withSignerLoaded(store: EventStore<BankEvent>, handler: CommandHandler<BankEvent>): CommandHandler<BankEvent> {
-  const load = () => {
-    let loaded = signerLoaded.get(store);
-    if (!loaded) {
-      loaded = store.read([{ tags: ['bank:nothing'] }]).catch((error: unknown) => {
-        signerLoaded.delete(store);
-        throw error;
-      });
-      signerLoaded.set(store, loaded);
-    }
-    return loaded;
-  };
-  return {
-    async handle(decision, cmd, handleOptions) {
-      await load();
-      return handler.handle(decision, cmd, handleOptions);
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   backoffDelay,
   matchesQuery,
   type BackoffOptions,
+  type DecisionSnapshot,
   type EventMetadata,
   type EventShape,
   type EventStore,
@@ -18,7 +19,7 @@ import type { Decision } from './decision.js';
 import { DecisionConflictError, InvalidOptionError, isRejection } from './errors.js';
 import { Lanes, type Lane } from './lanes.js';
 import { stableKey } from './stable-key.js';
-import { readState } from './read-state.js';
+import { loadUsableSnapshot, readState, type UsableSnapshot } from './read-state.js';
 import { storedFromAppend } from './stored-from-append.js';
 
 /** How the handler guards a decision. */
@@ -46,11 +47,13 @@ export interface HandleOptions {
 }
 
 /** What `handle` did. */
-export interface HandleResult<E extends EventShape> {
+export interface HandleResult<E extends EventShape, State = unknown> {
   /** The events appended, as stored (empty when the decision had nothing to do, or they were already stored). */
   readonly events: readonly StoredEvent<E>[];
   /** The head after the append (or of the read, when nothing was appended): guards a later append on the same events. */
   readonly head: Head;
+  /** The decision's state after its events: what `decide` saw, with the appended events it reads folded in. */
+  readonly state: State;
   /** Attempts it took (1 when nothing conflicted). */
   readonly attempts: number;
   /** True when every new event carried an id that was already stored with the same content: nothing was written. */
@@ -67,7 +70,7 @@ export interface CommandHandler<E extends EventShape> {
    * @throws {DecisionConflictError} after `maxAttempts` conflicts (nothing written)
    * @throws the store's errors (e.g. `InvalidEventError` for an event `decide` got wrong)
    */
-  handle<Cmd, State>(decision: Decision<E, Cmd, State>, cmd: Cmd, options?: HandleOptions): Promise<HandleResult<E>>;
+  handle<Cmd, State>(decision: Decision<E, Cmd, State>, cmd: Cmd, options?: HandleOptions): Promise<HandleResult<E, State>>;
 }
 
 interface Attempt<E extends EventShape, Cmd, State> {
@@ -93,7 +96,6 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('maxAttempts', 'a positive integer');
   const backoff = options.backoff ?? { baseMs: 2, maxMs: 100 };
   const lanes = new Lanes();
-  // A lane is per decision object (two definitions may share a name but not a fold) and per query and condition.
   const decisionIds = new WeakMap<object, number>();
   let decisionCount = 0;
   const idOf = (decision: object) => {
@@ -102,71 +104,86 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
     return id;
   };
 
-  /** Folds the read into the state, decides, appends; `undefined` on a conflict (the lane's carried state is dropped). */
+  /**
+   * Folds the read (or the lane's carried state) into the state, decides, appends. `undefined` on a conflict
+   * (the carried state is dropped); `snapshot` is the snapshot due after the read, saved by the caller once the
+   * transaction is over.
+   */
   async function once<Cmd, State>(
     session: EventStoreSession<E>,
     attempt: Attempt<E, Cmd, State>,
     attemptNumber: number,
-  ): Promise<HandleResult<E> | undefined> {
+    saved: UsableSnapshot | undefined,
+  ): Promise<{ result: HandleResult<E, State> | undefined; snapshot: DecisionSnapshot | undefined }> {
     const { decision, cmd, lane } = attempt;
     let carried = lane.carried as { state: State; head: Head } | undefined;
     lane.carried = undefined;
+    let snapshot: DecisionSnapshot | undefined;
     for (;;) {
       let state: State;
       let head: Head;
       if (carried) {
         ({ state, head } = carried);
       } else {
-        const read = await readState(store, session, decision, attempt.query);
+        const read = await readState(session, decision, cmd, attempt.query, saved);
         ({ state, head } = read);
-        // Best effort: a snapshot that cannot be saved only costs the next command a longer read.
-        if (read.snapshot) await store.saveSnapshot(read.snapshot).catch(() => {});
+        snapshot = read.snapshot;
       }
       let decided: readonly NewEvent<E>[];
       try {
         decided = decision.decide(cmd, state);
       } catch (error) {
-        // A carried state misses events that match the query but not the condition (appended elsewhere): a
-        // rejection from it is checked against a fresh read before it counts.
-        if (carried && isRejection(error)) {
+        // A carried state misses events that match the query but not the condition (appended elsewhere): what
+        // it refuses is checked against a fresh read before it counts.
+        if (carried) {
           carried = undefined;
           continue;
         }
         if (isRejection(error)) error.decision = decision.name;
         throw error;
       }
-      if (decided.length === 0) return { events: [], head, attempts: attemptNumber, duplicate: false };
+      if (decided.length === 0) {
+        if (carried) {
+          carried = undefined; // "nothing to do" may be stale too
+          continue;
+        }
+        return { result: { events: [], head, state, attempts: attemptNumber, duplicate: false }, snapshot };
+      }
       const events = decided.map((event) => ({ ...event, id: event.id ?? uuidv7() }) as NewEvent<E>);
       try {
-        const result = await session.append(events, {
+        const appended = await session.append(events, {
           condition: { query: attempt.condition, after: head },
           ...(attempt.metadata ? { metadata: attempt.metadata } : {}),
         });
-        if (result.duplicate) return { events: [], head, attempts: attemptNumber, duplicate: true };
-        const stored = storedFromAppend(events, result, attempt.metadata);
-        const after = result.head ?? head;
+        if (appended.duplicate) return { result: { events: [], head, state, attempts: attemptNumber, duplicate: true }, snapshot };
+        const stored = storedFromAppend(events, appended, attempt.metadata);
+        const after = appended.head ?? head;
         // Only what the decision reads is folded: the appended events that match its query (a decision may write
         // events it never reads, e.g. an audit record).
         const folded = stored.filter((e) => matchesQuery(e, attempt.query)).reduce<State>((s, e) => decision.evolve(s, e), state);
         lane.carried = { state: folded, head: after };
-        return { events: stored, head: after, attempts: attemptNumber, duplicate: false };
+        return { result: { events: stored, head: after, state: folded, attempts: attemptNumber, duplicate: false }, snapshot };
       } catch (error) {
         if (!(error instanceof AppendConditionError)) throw error;
-        return undefined;
+        return { result: undefined, snapshot };
       }
     }
   }
 
-  async function run<Cmd, State>(attempt: Attempt<E, Cmd, State>): Promise<HandleResult<E>> {
+  async function run<Cmd, State>(attempt: Attempt<E, Cmd, State>): Promise<HandleResult<E, State>> {
     let conflict: unknown;
     for (let n = 1; n <= maxAttempts; n++) {
-      const result =
+      // Outside the transaction: a locked decision's transaction must never wait for a second connection.
+      const saved = attempt.lane.carried ? undefined : await loadUsableSnapshot(store, attempt.decision, attempt.query);
+      const { result, snapshot } =
         mode === 'locked'
           ? await store.transaction(async (session) => {
               await session.lockCondition(attempt.condition);
-              return once(session, attempt, n);
+              return once(session, attempt, n, saved);
             })
-          : await once(store, attempt, n);
+          : await once(store, attempt, n, saved);
+      // Best effort: a snapshot that cannot be saved only costs the next command a longer read.
+      if (snapshot) await store.saveSnapshot(snapshot).catch(() => {});
       if (result) return result;
       conflict = new AppendConditionError({ query: attempt.condition });
       if (n < maxAttempts && mode === 'optimistic') await sleep(backoffDelay(n, backoff));
@@ -175,10 +192,12 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
   }
 
   return {
-    handle(decision, cmd, handleOptions = {}) {
+    async handle(decision, cmd, handleOptions = {}) {
       const query = decision.query(cmd);
       const condition = decision.condition?.(cmd) ?? query;
-      const key = `${idOf(decision)}\u0000${stableKey(query)}\u0000${stableKey(condition)}`;
+      // One lane per fold (decisions sharing `evolve`, like an aggregate's commands, carry each other's state)
+      // and per query and condition.
+      const key = `${idOf(decision.evolve)}\u0000${idOf(decision.initialState)}\u0000${stableKey(query)}\u0000${stableKey(condition)}`;
       return lanes.run(key, (lane) => run({ decision, cmd, query, condition, metadata: handleOptions.metadata, lane }));
     },
   };

@@ -22,7 +22,8 @@ export interface Decision<E extends EventShape, Cmd, State> {
    * @defaultValue `query`
    */
   readonly condition?: (cmd: Cmd) => Query<E>;
-  readonly initialState: () => State;
+  /** The state before any event; it gets the command (e.g. to know which account it is about). */
+  readonly initialState: (cmd: Cmd) => State;
   /** Folds one event into the state (events come in position order). */
   readonly evolve: (state: State, event: StoredEvent<E>) => State;
   /** The new events, or a rejection ({@link reject}). An empty list means: nothing to do. */

@@ -29,15 +29,17 @@ export class Lanes {
     }
     const current = entry;
     current.queued += 1;
-    const result = current.tail.then(() => work(current.lane));
+    // The lane is dropped before the caller sees the result when nothing else is queued: an idle key keeps nothing.
+    const result = current.tail
+      .then(() => work(current.lane))
+      .finally(() => {
+        current.queued -= 1;
+        if (current.queued === 0 && this.#lanes.get(key) === current) this.#lanes.delete(key);
+      });
     current.tail = result.then(
       () => {},
       () => {},
     );
-    void current.tail.then(() => {
-      current.queued -= 1;
-      if (current.queued === 0 && this.#lanes.get(key) === current) this.#lanes.delete(key);
-    });
     return result;
   }
 

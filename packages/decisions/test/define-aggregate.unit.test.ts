@@ -49,7 +49,7 @@ describe('defineAggregate: types', () => {
 
     // Compiled, never run: what a call site may write.
     const callSites = (handler: CommandHandler<TestEvent>) => {
-      expectTypeOf(handler.handle(account.commands.deposit, { id: 'a1', amount: 5 })).toEqualTypeOf<Promise<HandleResult<TestEvent>>>();
+      expectTypeOf(handler.handle(account.commands.deposit, { id: 'a1', amount: 5 })).toEqualTypeOf<Promise<HandleResult<TestEvent, Balance>>>();
       // @ts-expect-error amount must be a number
       void handler.handle(account.commands.deposit, { id: 'a1', amount: '5' });
       // @ts-expect-error amount is missing

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { AppendConditionError, createEventStore, type EventStore } from '@tally/eventstore';
 import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCommandHandler, DecisionRejectedError, isRejection, type HandlerMode } from '../src/index.js';
+import { createCommandHandler, DecisionRejectedError, defineDecision, isRejection, type HandlerMode } from '../src/index.js';
 import { count, withdraw, type TestEvent } from './fixtures/counter.js';
 
 let database: TestDatabase;
@@ -54,6 +54,21 @@ describe('createCommandHandler: every decide sees the state of all previous ones
     const results = await Promise.all(Array.from({ length: 30 }, () => handler.handle(count, { key: 'in-process', by: 'test' })));
     expect(results.map((r) => r.attempts)).toEqual(Array(30).fill(1));
     expect(await seqs('in-process')).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+});
+
+describe('locked decisions on a small pool', () => {
+  it('never wait for a second connection while holding the locks (fresh store: the head secret is not loaded yet; snapshots on)', async () => {
+    const small = createEventStore<TestEvent>({ connectionString: database.url, maxConnections: 2 });
+    const snapshotted = defineDecision<TestEvent, { key: string; by: string }, { count: number }>({ ...count, name: 'count-snap', snapshots: { every: 2 } });
+    try {
+      // Separate handlers: their lanes do not serialise each other, so their transactions hold the pool together.
+      const handlers = Array.from({ length: 4 }, () => createCommandHandler(small, { mode: 'locked', maxAttempts: 50 }));
+      await Promise.all(handlers.flatMap((h) => Array.from({ length: 3 }, () => h.handle(snapshotted, { key: 'small-pool', by: 'test' }))));
+      expect((await seqs('small-pool')).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    } finally {
+      await small.close();
+    }
   });
 });
 

@@ -31,7 +31,7 @@ export async function append<E extends EventShape>(
     }
     validateQuery(condition.query, 'condition.query');
   }
-  const signer = condition !== undefined ? await runtime.signer() : undefined;
+  const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
   const checkIds = prepared.some((event) => event.id !== undefined);
   const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));

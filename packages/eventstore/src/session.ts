@@ -38,7 +38,7 @@ export function createSession<E extends EventShape>(
         if (query !== undefined) validateQuery(query);
         validatePosition(options.after, 'options.after');
         validatePositiveInteger(options.limit, 'options.limit');
-        const signer = await runtime.signer();
+        const signer = await runtime.signer(run);
         const unseenBy = options.alsoUnseenBy === undefined ? undefined : signer.verify(options.alsoUnseenBy);
         const { rows, headState } = await readEvents(run, runtime.readNames, schema, query, options, unseenBy);
         return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], head: signer.sign(headState) };

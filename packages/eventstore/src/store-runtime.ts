@@ -65,9 +65,13 @@ export class StoreRuntime {
     }
   }
 
-  /** The signer of this store's heads; its secret is read once (again after `forgetSigner`). */
-  signer(): Promise<HeadSigner> {
-    this.#signer ??= this.rootRun<{ store_id: string; secret: Buffer }>(`SELECT store_id::text, secret FROM "${this.settings.schema}".store_identity`, [])
+  /**
+   * The signer of this store's heads; its secret is read once (again after `forgetSigner`), on `run`: the
+   * connection of the session that needs it, so a session inside a transaction never waits for a second
+   * connection of the pool (which other transactions, waiting for this one's locks, may all hold).
+   */
+  signer(run: StatementRunner = this.rootRun): Promise<HeadSigner> {
+    this.#signer ??= run<{ store_id: string; secret: Buffer }>(`SELECT store_id::text, secret FROM "${this.settings.schema}".store_identity`, [])
       .then((rows) => {
         if (!rows[0]) throw new ConfigurationError(`the store in schema "${this.settings.schema}" has no identity: run migrate()`);
         return new HeadSigner(rows[0].store_id, rows[0].secret);

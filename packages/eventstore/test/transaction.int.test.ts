@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore, Query } from '../src/index.js';
+import { sql } from 'kysely';
+import { createEventStore, type EventStore, type Query } from '../src/index.js';
 import { setupStore, type TestEvent } from './helpers.js';
 
 /** The pieces a command handler is built from: the store's own transactions, condition locks, and reads that catch up a snapshot. */
@@ -55,6 +56,31 @@ describe('session.lockCondition()', () => {
     await outsider;
     const { events } = await store.read(account('locked'));
     expect(events.map((e) => e.data.amount)).toEqual([1, 2]); // the holder's decision went first
+  });
+});
+
+describe('a transaction on a full pool', () => {
+  it('reads and appends on its own connection only, even the first time the head secret is needed', async () => {
+    // A fresh store of two connections: one for this transaction, one for another that waits for its locks.
+    const small = createEventStore<TestEvent>({ connectionString: ctx.database.url, maxConnections: 2 });
+    try {
+      let waiter: Promise<void> | undefined;
+      await small.transaction(async (session) => {
+        await session.lockCondition(account('full-pool'));
+        waiter = small.transaction(async (other) => other.lockCondition(account('full-pool')));
+        for (;;) {
+          const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(ctx.db);
+          if (rows[0]!.n > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const { head } = await session.read(account('full-pool')); // needs the secret: must not ask the pool for a third connection
+        await session.append([deposit('full-pool')], { condition: { query: account('full-pool'), after: head } });
+      });
+      await waiter;
+      expect((await small.read(account('full-pool'))).events).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
   });
 });
 
