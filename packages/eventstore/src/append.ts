@@ -1,12 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
-import { AppendConditionError, EventIdConflictError, InvalidQueryError, UnsupportedIsolationError } from './errors.js';
+import { AppendConditionError, EventIdConflictError, UnsupportedIsolationError } from './errors.js';
 import { planLocks } from './lock-keys.js';
 import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE } from './schema/tables.js';
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
 import type { StoreRuntime } from './store-runtime.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent } from './types.js';
-import { prepareEvents, validateQuery } from './validation.js';
+import { prepareEvents, validateCondition } from './validation.js';
 
 /**
  * One append on `run` (the store's pool, or a caller's transaction when `inTransaction`): checks the input,
@@ -22,15 +22,7 @@ export async function append<E extends EventShape>(
   const { schema, channel, notifyMode, maxEventBytes, maxFineLocks } = runtime.settings;
   const prepared = prepareEvents(events, options.metadata, maxEventBytes);
   const condition = options.condition;
-  if (condition !== undefined) {
-    if (typeof condition !== 'object' || condition === null || !Array.isArray(condition.query)) {
-      throw new InvalidQueryError('INVALID_CONDITION', 'condition needs a query (an array of query items)', 'condition.query');
-    }
-    if (condition.query.length === 0) {
-      throw new InvalidQueryError('INVALID_CONDITION', 'condition.query is empty: it would match every event', 'condition.query');
-    }
-    validateQuery(condition.query, 'condition.query');
-  }
+  if (condition !== undefined) validateCondition(condition);
   const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
   const checkIds = prepared.some((event) => event.id !== undefined);

@@ -1,8 +1,10 @@
 import { ConfigurationError, InvalidEventError, InvalidQueryError } from './errors.js';
-import type { EventShape, Head, NewEvent, Query } from './types.js';
+import { isPlainObject, jsonProblem, MAX_JSON_DEPTH, nameProblem, textProblem } from './json-problem.js';
+import type { EventShape, NewEvent, Query } from './types.js';
+
+export { jsonProblem, MAX_JSON_DEPTH };
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const snapshotPattern = /^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/;
 
 /** Longest event type, in bytes of UTF-8 (types are indexed and part of lock keys). */
 export const MAX_TYPE_BYTES = 200;
@@ -13,137 +15,10 @@ export const MAX_TYPE_BYTES = 200;
 export const MAX_TAG_BYTES = 1024;
 /** Most distinct tags on one event (and in one query item, which could never match more). */
 export const MAX_TAGS = 64;
-/**
- * Deepest nesting of `data`, `metadata` and a query item's `data`: objects and arrays inside each other,
- * the value itself counting as level 1. PostgreSQL 15 (default `max_stack_depth` 2 MB) accepted
- * 13,099 nested objects in `SELECT $1::jsonb`, and Node 20's `JSON.stringify` about 4,000: 1,000 leaves a
- * wide margin for both.
- */
-export const MAX_JSON_DEPTH = 1000;
 /** Longest NOTIFY channel name, in bytes of UTF-8 (PostgreSQL's identifier length, NAMEDATALEN - 1). */
 export const MAX_CHANNEL_BYTES = 63;
 /** Largest position: positions are `bigint` columns. */
 export const MAX_POSITION = 2n ** 63n - 1n;
-
-/** One container being walked by {@link jsonProblem}: an array or plain object and the keys still to visit. */
-interface Frame {
-  readonly value: object;
-  readonly keys: readonly string[] | undefined; // undefined for an array
-  readonly length: number;
-  next: number;
-  readonly parent: Frame | undefined;
-  /** How the parent reaches this container: an index or a key. */
-  readonly step: number | string | undefined;
-  readonly depth: number;
-}
-
-/** The path of a frame's child (or of the frame itself when `step` is undefined). */
-function pathOf(root: string, frame: Frame | undefined, step?: number | string): string {
-  const steps: (number | string)[] = step === undefined ? [] : [step];
-  for (let f = frame; f?.step !== undefined; f = f.parent) steps.push(f.step);
-  let path = root;
-  // steps run from the innermost out; a long path keeps its outer 12 and inner 8 steps
-  const shown = steps.length > 24 ? [...steps.slice(0, 8), undefined, ...steps.slice(-12)] : steps;
-  for (let i = shown.length - 1; i >= 0; i--) {
-    const s = shown[i];
-    path += s === undefined ? '…' : typeof s === 'number' ? `[${s}]` : `.${s}`;
-  }
-  return path;
-}
-
-function scalarProblem(value: unknown, path: () => string): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return textProblem(value, path());
-    case 'boolean':
-      return undefined;
-    case 'number':
-      return Number.isFinite(value) ? undefined : `${path()} is ${value}, which JSON cannot hold`;
-    case 'undefined':
-      return `${path()} is undefined`;
-    case 'bigint':
-      return `${path()} is a BigInt, which JSON cannot hold (store it as a string)`;
-    case 'function':
-      return `${path()} is a function`;
-    case 'symbol':
-      return `${path()} is a symbol`;
-  }
-  return undefined;
-}
-
-/**
- * Why a value is not plain JSON that the store can keep, with the path to the offending part; `undefined`
- * when it is. Walks with an explicit stack, so any nesting is reported (beyond `maxDepth`) rather than
- * overflowing the call stack.
- */
-export function jsonProblem(value: unknown, path: string, maxDepth: number = MAX_JSON_DEPTH): string | undefined {
-  let stack: Frame | undefined;
-  const ancestors = new Set<object>();
-  /** Checks one value; a container becomes the new top frame. */
-  const visit = (child: unknown, parent: Frame | undefined, step: number | string | undefined): string | undefined => {
-    if (typeof child !== 'object') return scalarProblem(child, () => pathOf(path, parent, step));
-    if (child === null) return undefined;
-    if (ancestors.has(child)) return `${pathOf(path, parent, step)} refers back to itself (a cycle)`;
-    const depth = (parent?.depth ?? 0) + 1;
-    if (depth > maxDepth) {
-      return `${pathOf(path, parent, step)} is nested more than ${maxDepth} levels deep (objects and arrays inside each other); the limit is ${maxDepth}`;
-    }
-    let keys: string[] | undefined;
-    if (!Array.isArray(child)) {
-      const proto = Object.getPrototypeOf(child) as unknown;
-      if (proto !== Object.prototype && proto !== null) {
-        const kind = (child as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-        return `${pathOf(path, parent, step)} is a ${kind}, not a plain object (convert it to JSON data first)`;
-      }
-      keys = Object.keys(child);
-    }
-    ancestors.add(child);
-    stack = { value: child, keys, length: keys ? keys.length : (child as unknown[]).length, next: 0, parent, step, depth };
-    return undefined;
-  };
-  const first = visit(value, undefined, undefined);
-  if (first) return first;
-  while (stack) {
-    const frame: Frame = stack;
-    if (frame.next >= frame.length) {
-      ancestors.delete(frame.value);
-      stack = frame.parent;
-      continue;
-    }
-    const i = frame.next++;
-    let problem: string | undefined;
-    if (frame.keys === undefined) {
-      problem = visit((frame.value as unknown[])[i], frame, i);
-    } else {
-      const key = frame.keys[i]!;
-      const child = (frame.value as Record<string, unknown>)[key];
-      if (child === undefined) continue; // dropped by JSON, like an absent optional property
-      problem = textProblem(key, `${pathOf(path, frame)} key`) ?? visit(child, frame, key);
-    }
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
-function textProblem(text: string, path: string): string | undefined {
-  if (text.includes('\u0000')) return `${path} contains a NUL character, which PostgreSQL cannot store`;
-  if (!text.isWellFormed()) return `${path} contains a lone UTF-16 surrogate`;
-  return undefined;
-}
-
-/** Why `text` cannot be a type or tag of at most `maxBytes` bytes; `undefined` when it can. */
-function nameProblem(text: string, path: string, maxBytes: number): string | undefined {
-  const problem = textProblem(text, path);
-  if (problem) return problem;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  return bytes > maxBytes ? `${path} is ${bytes} bytes of UTF-8; the limit is ${maxBytes}` : undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /** A row ready for the append function; `json` is its serialised form. */
 export interface PreparedEvent {
@@ -284,14 +159,7 @@ export function validateQuery<E extends EventShape>(query: Query<E>, where = 'qu
   });
 }
 
-/** @throws {InvalidQueryError} when `head` was not produced by a read of this store. */
-export function validateHead(head: unknown): asserts head is Head {
-  if (typeof head !== 'string' || !snapshotPattern.test(head)) {
-    throw new InvalidQueryError('INVALID_HEAD', 'condition.after must be the head returned by read() (or omitted)', 'condition.after');
-  }
-}
-
-/** @throws {InvalidQueryError} unless `value` is undefined or a bigint from 0 to {@link MAX_POSITION}. */
+/** @throws {InvalidQueryError} */
 export function validatePosition(value: unknown, name: string): void {
   if (value !== undefined && (typeof value !== 'bigint' || value < 0n || value > MAX_POSITION)) {
     throw new InvalidQueryError('INVALID_OPTION', `${name} must be a bigint position from 0 to 2^63-1 (${MAX_POSITION})`, name);
@@ -322,4 +190,19 @@ export function validateChannel(channel: unknown): string {
     );
   }
   return channel;
+}
+
+/**
+ * Checks an append's condition: an object with a non-empty, valid query (an empty one would match every event).
+ * @throws {InvalidQueryError}
+ */
+export function validateCondition(condition: unknown): void {
+  const query = (condition as { query?: unknown } | null)?.query;
+  if (typeof condition !== 'object' || condition === null || !Array.isArray(query)) {
+    throw new InvalidQueryError('INVALID_CONDITION', 'condition needs a query (an array of query items)', 'condition.query');
+  }
+  if (query.length === 0) {
+    throw new InvalidQueryError('INVALID_CONDITION', 'condition.query is empty: it would match every event', 'condition.query');
+  }
+  validateQuery(query as Query<EventShape>, 'condition.query');
 }

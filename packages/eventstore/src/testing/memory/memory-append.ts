@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
-import { AppendConditionError, EventIdConflictError, InvalidQueryError, TransactionTooOldError } from '../../errors.js';
+import { AppendConditionError, EventIdConflictError, TransactionTooOldError } from '../../errors.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent, Query } from '../../types.js';
-import { prepareEvents, validateQuery } from '../../validation.js';
+import { prepareEvents, validateCondition } from '../../validation.js';
 import { jsonbText } from './jsonb-value.js';
 import { compileQuery, matchesCompiled, type CompiledQuery } from '../../compiled-query.js';
 import type { MemoryRecord } from './memory-record.js';
@@ -92,15 +92,7 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
 ): Promise<AppendResult> {
   const prepared = prepareEvents(events, options.metadata, runtime.maxEventBytes);
   const condition = options.condition;
-  if (condition !== undefined) {
-    if (typeof condition !== 'object' || condition === null || !Array.isArray(condition.query)) {
-      throw new InvalidQueryError('INVALID_CONDITION', 'condition needs a query (an array of query items)', 'condition.query');
-    }
-    if (condition.query.length === 0) {
-      throw new InvalidQueryError('INVALID_CONDITION', 'condition.query is empty: it would match every event', 'condition.query');
-    }
-    validateQuery(condition.query, 'condition.query');
-  }
+  if (condition !== undefined) validateCondition(condition);
   const seen = condition?.after !== undefined ? runtime.verifyHead(condition.after) : undefined;
   const query = condition === undefined ? null : compileQuery(condition.query);
   const rows = prepared.map((event): Row => {
