@@ -29,7 +29,9 @@ function commandLine(): string {
   for (const name of ['BENCH_ROUNDS', 'BENCH_ROUND_MS', 'BENCH_WARMUP_MS', 'BENCH_LATENCY_SAMPLES', 'BENCH_SEED_EVENTS']) {
     if (process.env[name]) env.push(`${name}=${process.env[name]}`);
   }
-  return [...env, 'pnpm bench'].join(' ');
+  // pnpm names the script it runs: bench:store runs this file alone, `pnpm bench` runs it first of several.
+  const script = process.env.npm_lifecycle_event;
+  return [...env, script && script !== 'bench' ? `pnpm --filter @tally/bench run ${script}` : 'pnpm bench'].join(' ');
 }
 
 const failed = (label: string, reason: string): Contender => ({ label, round: () => Promise.reject(new Error(reason)) });
