@@ -228,12 +228,20 @@ $fn$;
  * when the transaction has no id yet). Evaluated in the statement that reads, so it describes what that read saw.
  */
 export function headStateFunction(s: string): string {
+  // PL/pgSQL, not SQL: a SQL function with a FROM clause or a subquery is never inlined, and is then planned
+  // again on every call (a read and a conditional append each call it once); PL/pgSQL keeps its plans.
   return `
-CREATE OR REPLACE FUNCTION ${s}.head_state() RETURNS text LANGUAGE sql STABLE AS $fn$
-  SELECT ${s}.snapshot()::text || '/' || coalesce(o.own::text, '') || '/' ||
-         CASE WHEN o.own IS NULL THEN ''
-              ELSE coalesce((SELECT max(e.position) FROM ${s}.events e WHERE e.transaction_id = o.own), 0)::text END
-    FROM (SELECT ${s}.xact_id_if_assigned() AS own) o
+CREATE OR REPLACE FUNCTION ${s}.head_state() RETURNS text LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  v_own xid8 := ${s}.xact_id_if_assigned();
+  v_last bigint;
+BEGIN
+  IF v_own IS NULL THEN
+    RETURN ${s}.snapshot()::text || '//';
+  END IF;
+  SELECT max(e.position) INTO v_last FROM ${s}.events e WHERE e.transaction_id = v_own;
+  RETURN ${s}.snapshot()::text || '/' || v_own::text || '/' || coalesce(v_last, 0)::text;
+END
 $fn$;
 `;
 }
