@@ -198,7 +198,9 @@ BEGIN
     PERFORM pg_notify(p_notify, v_positions[v_total]::text);
   END IF;
 
-  RETURN QUERY SELECT 'appended'::text, v_positions, NULL::uuid, CASE WHEN p_query IS NULL THEN NULL ELSE ${s}.head_state() END,
+  -- The head (see head_state()): this append's last position is its transaction's last one so far.
+  RETURN QUERY SELECT 'appended'::text, v_positions, NULL::uuid,
+    CASE WHEN p_query IS NULL THEN NULL ELSE ${s}.snapshot()::text || '/' || v_own::text || '/' || v_positions[v_total]::text END,
     v_recorded_at, v_own;
 END
 $fn$;

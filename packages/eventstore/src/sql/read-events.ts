@@ -42,7 +42,10 @@ export async function readEvents(
   const direction = options.backwards ? 'DESC' : 'ASC';
   const limit = options.limit !== undefined ? ` LIMIT ${param(options.limit)}` : '';
   const text =
-    `SELECT s.statement_value, e.* FROM (SELECT "${schema}".head_state() AS statement_value) s LEFT JOIN LATERAL (` +
+    // Most reads run outside any transaction that has an id: their head state is the snapshot alone, without the
+    // call of head_state() (measured with pgbench, 8 clients: the call cost a tagged read about 10 %).
+    `SELECT s.statement_value, e.* FROM (SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN "${schema}".snapshot()::text || '//' ` +
+    `ELSE "${schema}".head_state() END AS statement_value) s LEFT JOIN LATERAL (` +
     `SELECT "events"."position", "events"."transaction_id", "events"."id", "events"."type", "events"."data", "events"."tags", ` +
     `"events"."metadata", "events"."occurred_at" FROM "${schema}"."events"` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
