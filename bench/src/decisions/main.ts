@@ -251,20 +251,23 @@ async function writeSection(section: string): Promise<string> {
 
 /** Collects each round's read-back check of a contender; a failed one becomes a note. */
 function checks(notes: string[]) {
-  const byLabel = new Map<string, string[]>();
+  const byLabel = new Map<string, { bad: string[]; gaveUp: string[] }>();
   const add = (label: string, round: number, check: string, gaveUp = 0) => {
-    const list = byLabel.get(label) ?? [];
-    byLabel.set(label, list);
+    const entry = byLabel.get(label) ?? { bad: [], gaveUp: [] };
+    byLabel.set(label, entry);
     const where = round < 0 ? 'warm-up' : `round ${round + 1}`;
-    if (check !== 'ok') list.push(`${where}: ${check}`);
-    if (gaveUp > 0) list.push(`${where}: ${gaveUp} handle() calls gave up (DecisionConflictError after 20 attempts)`);
+    if (check !== 'ok') entry.bad.push(`${where}: ${check}`);
+    if (gaveUp > 0) entry.gaveUp.push(`${where}: ${gaveUp}`);
   };
   return {
     tally: (label: string) => (c: RoundCheck) => add(label, c.round, c.check, c.gaveUp),
     emmett: (label: string) => (round: number, check: string) => add(label, round, check),
     summarize: () => {
-      for (const [label, problems] of byLabel) {
-        notes.push(problems.length === 0 ? `${label}: every round read back complete and in sequence.` : `${label}: ${problems.join('; ')}.`);
+      for (const [label, { bad, gaveUp }] of byLabel) {
+        notes.push(
+          `${label}: ${bad.length === 0 ? 'every round (warm-up included) read back complete and in sequence' : `read-back problems: ${bad.join('; ')}`}` +
+            (gaveUp.length === 0 ? '.' : `; handle() calls that gave up (DecisionConflictError after 20 attempts, not counted as decisions): ${gaveUp.join(', ')}.`),
+        );
       }
     },
   };
