@@ -1,3 +1,4 @@
+import { unseenByHead } from './unseen-by-head.js';
 import { INVALID_HEAD_SQLSTATE, noAppendSetting, REPEATABLE_READ_SQLSTATE, TOO_OLD_SQLSTATE, unquoted } from '../schema/tables.js';
 
 /** Heads at most this many transaction ids old are checked by scanning those transactions' events (untagged items). */
@@ -27,9 +28,8 @@ const RECENT_WINDOW = 256;
 export function appendFunction(s: string): string {
   const literalSchema = s.replaceAll("'", "''");
   const noAppend = noAppendSetting(unquoted(s));
-  // Whether an event (transaction id `x`, position `p`) was unseen by the head; $4/$5/$6 in the dynamic SQL.
-  const unseen = (x: string, p: string, snap: string, own: string, ownPos: string) =>
-    `(CASE WHEN ${x} = ${own} THEN ${p} > ${ownPos} ELSE NOT pg_visible_in_snapshot(${x}, ${snap}) END)`;
+  // Whether an event was unseen by the head ($4/$5/$6 in the dynamic SQL).
+  const unseen = unseenByHead;
   return `
 CREATE FUNCTION ${s}.append_events(
   p_events jsonb,

@@ -3,6 +3,7 @@ import { matchQueryText, type QueryItemShape } from '../query-filter.js';
 import type { HeadParts } from '../head.js';
 import type { ReadOptions } from '../types.js';
 import type { StatementNames, StatementRunner } from './runner.js';
+import { unseenByHead } from './unseen-by-head.js';
 
 /**
  * Reads matching events and, in the same statement, what the statement saw (`head_state()`: its MVCC snapshot,
@@ -30,11 +31,16 @@ export async function readEvents(
   const where: string[] = [];
   if (query && query.length > 0) where.push(matchQueryText(query, param));
   if (options.after !== undefined && unseenBy) {
-    const snapshot = param(unseenBy.snapshot);
+    const snapshot = `${param(unseenBy.snapshot)}::pg_snapshot`;
+    const unseen = unseenByHead(
+      '"events"."transaction_id"',
+      '"events"."position"',
+      snapshot,
+      `${param(unseenBy.own ?? '0')}::xid8`,
+      `${param(unseenBy.ownPosition ?? '0')}::bigint`,
+    );
     where.push(
-      `("events"."position" > ${param(options.after.toString())} OR ("events"."transaction_id" >= pg_snapshot_xmin(${snapshot}::pg_snapshot) AND ` +
-        `CASE WHEN "events"."transaction_id" = ${param(unseenBy.own ?? '0')}::xid8 THEN "events"."position" > ${param(unseenBy.ownPosition ?? '0')}::bigint ` +
-        `ELSE NOT pg_visible_in_snapshot("events"."transaction_id", ${snapshot}::pg_snapshot) END))`,
+      `("events"."position" > ${param(options.after.toString())} OR ("events"."transaction_id" >= pg_snapshot_xmin(${snapshot}) AND ${unseen}))`,
     );
   } else if (options.after !== undefined) {
     where.push(`"events"."position" > ${param(options.after.toString())}`);
