@@ -13,7 +13,6 @@
  *   DATABASE_URL=… pnpm --filter @tally/bench run bench:plans
  *   (BENCH_PLANS_EVENTS=1000000 BENCH_PLANS_ACCOUNTS=10000 BENCH_PLANS_SAMPLES=1000 BENCH_ROUNDS=3 BENCH_ROUND_MS=2000)
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { createEventStore, type Query } from '@tally/eventstore';
@@ -24,6 +23,7 @@ import { describeError, formatRate, intEnv, percentile, runGroup, type GroupResu
 import { createRawSchema, rawAppend } from './raw.js';
 import { mdTable } from './tables.js';
 import { tallyConditionalDistinct, type BenchStore } from './tally.js';
+import { writeMarkedSection } from './doc-sections.js';
 
 const schema = 'tally_plans';
 const totalEvents = intEnv('BENCH_PLANS_EVENTS', 1_000_000);
@@ -399,13 +399,6 @@ ${r.errors.length ? `\n**Errors**: ${r.errors.join('; ')}\n` : ''}<!-- plans:end
 `;
 }
 
-async function writeSection(markdown: string): Promise<void> {
-  const doc = new URL('../../docs/benchmarks.md', import.meta.url);
-  const existing = await readFile(doc, 'utf8').catch(() => '');
-  const pattern = /<!-- plans:start -->[\s\S]*?<!-- plans:end -->\n?/;
-  const next = pattern.test(existing) ? existing.replace(pattern, () => markdown) : `${existing.trimEnd()}${existing ? '\n\n' : ''}${markdown}`;
-  await writeFile(doc, next);
-}
 
 function commandLine(): string {
   const env: string[] = [];
@@ -456,7 +449,7 @@ async function main(): Promise<void> {
   log(`\nTarget (types + tags read, never analyzed within ${targetRatio}× of analyzed): ${v.text}`);
   const [fresh, analyzed] = phases;
   log(`read + conditional append vs raw, 8 clients: never analyzed ${times(conditionalRates(fresh).ratio)}, analyzed ${times(conditionalRates(analyzed).ratio)}`);
-  await writeSection(renderMarkdown(results));
+  await writeMarkedSection('plans', renderMarkdown(results));
   log('wrote docs/benchmarks.md (plans section)');
   if (errors.length > 0 || v.met === false) process.exitCode = 1;
 }

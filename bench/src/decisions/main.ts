@@ -12,7 +12,6 @@
  * `<!-- decisions:start -->` and `<!-- decisions:end -->`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createEventStore } from '@tally/eventstore';
 import { createBenchDatabase, machineInfo, type MachineInfo } from '../db.js';
@@ -24,6 +23,7 @@ import { tallyConditionalDistinct, tallyConditionalHot } from '../tally.js';
 import { EmmettHotPeer } from './emmett-hot.js';
 import { bigEvents, runLatency, smallEvents, snapshotEvery, summarize, type LatencySummary } from './latency.js';
 import { distinctHandle, distinctHandWrittenWithIds, hotHandle, type RoundCheck } from './tally-decisions.js';
+import { writeMarkedSection } from '../doc-sections.js';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -240,14 +240,6 @@ function markdown(r: Results): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function writeSection(section: string): Promise<string> {
-  const doc = new URL('../../../docs/benchmarks.md', import.meta.url);
-  const existing = await readFile(doc, 'utf8').catch(() => '');
-  const pattern = /<!-- decisions:start -->[\s\S]*?<!-- decisions:end -->\n?/;
-  const next = pattern.test(existing) ? existing.replace(pattern, () => section) : `${existing.trimEnd()}${existing ? '\n\n' : ''}${section}`;
-  await writeFile(doc, next);
-  return doc.pathname;
-}
 
 /** Collects each round's read-back check of a contender; a failed one becomes a note. */
 function checks(notes: string[]) {
@@ -331,7 +323,7 @@ async function main(): Promise<void> {
       notes,
     };
     log(`\n${text(results)}`);
-    log(`\nWrote ${await writeSection(markdown(results))}`);
+    log(`\nWrote ${await writeMarkedSection('decisions', markdown(results))}`);
   } finally {
     await emmett?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

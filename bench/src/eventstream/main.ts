@@ -9,7 +9,7 @@
  * Prints a table and writes docs/benchmarks.md between `<!-- eventstream:start -->` and `<!-- eventstream:end -->`.
  * Run from bench/: `tsx src/eventstream/main.ts`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { createEventStore, type NewEvent, type NotifyMode } from '@tally/eventstore';
 import { createEventStream } from '@tally/eventstream';
@@ -30,6 +30,7 @@ import {
 } from './common.js';
 import type { EmmettMessage, EmmettPlan, EmmettResults } from './emmett-consumer-worker.js';
 import { mdTable, textTable } from '../tables.js';
+import { writeMarkedSection } from '../doc-sections.js';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -383,28 +384,6 @@ function markdown(r: Results): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function writeDoc(section: string): Promise<string> {
-  const file = new URL('../../../docs/benchmarks.md', import.meta.url);
-  let existing = '';
-  try {
-    existing = await readFile(file, 'utf8');
-  } catch {
-    existing = '';
-  }
-  const start = '<!-- eventstream:start -->';
-  const end = '<!-- eventstream:end -->';
-  const i = existing.indexOf(start);
-  const j = i === -1 ? -1 : existing.indexOf(end, i);
-  let next: string;
-  if (i !== -1 && j !== -1) {
-    const after = existing.slice(j + end.length).replace(/^\n/, '');
-    next = existing.slice(0, i) + section + after;
-  } else {
-    next = `${existing.trimEnd()}${existing.trim() === '' ? '' : '\n\n'}${section}`;
-  }
-  await writeFile(file, next);
-  return file.pathname;
-}
 
 async function main(): Promise<void> {
   const results: Results = {
@@ -481,7 +460,7 @@ async function main(): Promise<void> {
   log('');
   log('Targets');
   for (const x of targets(results)) log(`  ${x.met ? 'met    ' : 'NOT met'}  ${x.text} (${x.detail})`);
-  const path = await writeDoc(markdown(results));
+  const path = await writeMarkedSection('eventstream', markdown(results));
   log(`\nWrote ${path}`);
 }
 

@@ -17,7 +17,7 @@
  * an older commit); its figures are shown in a section of their own, with the command and date they came from.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createEventStore, type NewEvent } from '@tally/eventstore';
 import { createEventStream } from '@tally/eventstream';
 import pg from 'pg';
@@ -27,6 +27,7 @@ import { describeError, formatRate, intEnv, median } from '../measure.js';
 import { mdTable, textTable } from '../tables.js';
 import { waitUntil, type LatencyResult } from '../eventstream/common.js';
 import { runCase, type CaseResult, type Follower, type HolderKind } from './scenario.js';
+import { writeMarkedSection } from '../doc-sections.js';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -374,14 +375,6 @@ function markdown(startedAt: Date, finishedAt: Date, m: MachineInfo | undefined,
   return `${lines.join('\n')}\n`;
 }
 
-async function writeSection(section: string): Promise<string> {
-  const doc = new URL('../../../docs/benchmarks.md', import.meta.url);
-  const existing = await readFile(doc, 'utf8').catch(() => '');
-  const pattern = /<!-- horizon:start -->[\s\S]*?<!-- horizon:end -->\n?/;
-  const next = pattern.test(existing) ? existing.replace(pattern, () => section) : `${existing.trimEnd()}${existing ? '\n\n' : ''}${section}`;
-  await writeFile(doc, next);
-  return doc.pathname;
-}
 
 function printCase(key: string, r: CaseResult): void {
   log(
@@ -464,7 +457,7 @@ async function main(): Promise<void> {
   log('');
   log('Targets');
   for (const x of targets(cases)) log(`  ${x.met ? 'met    ' : 'NOT met'}  ${x.text} (${x.detail})`);
-  const path = await writeSection(markdown(startedAt, finishedAt, machine, cases, contrast, errors));
+  const path = await writeMarkedSection('horizon', markdown(startedAt, finishedAt, machine, cases, contrast, errors));
   log(`\nWrote ${path}`);
 }
 

@@ -4,7 +4,6 @@
  *
  *   cd bench && tsx src/projections/main.ts
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { createEventStore, type EventStore } from '@tally/eventstore';
 import { createProjector, defineProjection, type Projector } from '@tally/projections';
 import { sql, type ColumnType } from 'kysely';
@@ -13,6 +12,7 @@ import { createBenchDatabase, machineInfo, type BenchDatabase, type MachineInfo 
 import { describeError, formatRate, intEnv, percentile } from '../measure.js';
 import { mdTable, textTable } from '../tables.js';
 import { withClient } from '../diagnostics.js';
+import { writeMarkedSection } from '../doc-sections.js';
 
 const defaultUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.DATABASE_URL ??= defaultUrl;
@@ -487,13 +487,6 @@ ${mdTable(steadyHeader, steadyRows(s))}
 `;
 }
 
-async function writeSection(markdown: string): Promise<void> {
-  const doc = new URL('../../../docs/benchmarks.md', import.meta.url);
-  const existing = await readFile(doc, 'utf8').catch(() => '');
-  const pattern = /<!-- projections:start -->[\s\S]*?<!-- projections:end -->\n?/;
-  const next = pattern.test(existing) ? existing.replace(pattern, () => markdown) : `${existing.trimEnd()}${existing ? '\n\n' : ''}${markdown}`;
-  await writeFile(doc, next);
-}
 
 // ---------------------------------------------------------------- main
 
@@ -553,7 +546,7 @@ async function main(): Promise<void> {
     errors,
   };
   log(renderText(results));
-  await writeSection(renderMarkdown(results));
+  await writeMarkedSection('projections', renderMarkdown(results));
   log('\nwrote docs/benchmarks.md (projections section)');
   if (errors.length > 0) process.exitCode = 1;
 }
