@@ -5,7 +5,7 @@ import { coerceError } from './errors.js';
 import { ProjectionRunner, type RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
 import type { ProjectorTables } from './schema/tables.js';
-import { loadCheckpoints } from './sql/checkpoints.js';
+import { loadCheckpoints } from './sql/load-checkpoints.js';
 import type { Projection } from './types.js';
 import type { WorkerConnection } from './worker-connection.js';
 

@@ -13,7 +13,7 @@ import { createStatusReader } from './projector-status.js';
 import { rebuildProjection } from './rebuild-projection.js';
 import { migrateProjector } from './schema/migrate.js';
 import type { ProjectorTables } from './schema/tables.js';
-import { ensureCheckpoint } from './sql/checkpoints.js';
+import { ensureCheckpoint } from './sql/ensure-checkpoint.js';
 import type { Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
@@ -123,7 +123,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
 
   async function prepare(): Promise<void> {
     if (prepared) return;
-    await migrateProjector(db as unknown as Kysely<unknown>, schema);
+    await migrateProjector(db, schema);
     for (const projection of projections.values()) {
       await projection.setup(db as unknown as Kysely<unknown>);
       await ensureCheckpoint(scoped, projection.name, projection.version);

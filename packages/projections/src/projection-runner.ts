@@ -7,7 +7,11 @@ import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss
 import type { ProjectorLogger } from './logger.js';
 import { rebuildProjection } from './rebuild-projection.js';
 import type { ProjectorTables } from './schema/tables.js';
-import { advanceCheckpoint, loadCheckpoints, lockCheckpointAt, markFailed, setOwner } from './sql/checkpoints.js';
+import { advanceCheckpoint } from './sql/advance-checkpoint.js';
+import { loadCheckpoints } from './sql/load-checkpoints.js';
+import { lockCheckpointAt } from './sql/lock-checkpoint-at.js';
+import { markFailed } from './sql/mark-failed.js';
+import { setOwner } from './sql/set-owner.js';
 import type { Projection, ProjectionState } from './types.js';
 
 /** Settings a runner shares with its projector. */

@@ -5,7 +5,7 @@ import type { Projector } from './create-projector.js';
 import { CatchUpError } from './errors.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { ProjectorTables } from './schema/tables.js';
-import { loadCheckpoints } from './sql/checkpoints.js';
+import { loadCheckpoints } from './sql/load-checkpoints.js';
 import type { Projection, ProjectionState, ProjectionStatus } from './types.js';
 
 /** What `status()` and `waitForCatchUp()` read: the projector's store, database, projections and runners. */

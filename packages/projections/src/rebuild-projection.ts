@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { EventShape } from '@tally/eventstore';
 import type { ProjectorTables } from './schema/tables.js';
-import { resetCheckpoint } from './sql/checkpoints.js';
+import { resetCheckpoint } from './sql/reset-checkpoint.js';
 import type { Projection } from './types.js';
 
 const retryableCodes = new Set(['40P01', '40001']);

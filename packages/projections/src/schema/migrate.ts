@@ -1,24 +1,29 @@
-import { sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { projectorMigrations } from './migrations.js';
 
 /**
- * Creates the projector's tables in `schema`. Idempotent, and safe to run from several workers at once
- * (serialised by a transaction advisory lock).
+ * Brings the projector's tables in `schema` up to date (see `migrations.ts`). Idempotent, and safe when several
+ * workers run it at once: they queue on a session advisory lock, and the later ones find nothing left to do.
+ * Takes any Kysely instance on the database (its table types do not matter).
+ * @example await migrateProjector(db, 'tally');
  */
-export async function migrateProjector(db: Kysely<unknown>, schema: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtext('tally-projector-migrate'), hashtext(${schema}))`.execute(trx);
-    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(trx);
-    await sql`
-      CREATE TABLE IF NOT EXISTS ${sql.id(schema, 'projection_checkpoints')} (
-        name            text PRIMARY KEY,
-        version         integer NOT NULL,
-        transaction_id  bigint NOT NULL DEFAULT 0,
-        position        bigint NOT NULL DEFAULT 0,
-        status          text NOT NULL DEFAULT 'idle',
-        last_error      text,
-        failed_position bigint,
-        owner           text,
-        updated_at      timestamptz NOT NULL DEFAULT now()
-      )`.execute(trx);
+export async function migrateProjector<DB>(db: Kysely<DB>, schema: string): Promise<void> {
+  const untyped = db as unknown as Kysely<unknown>;
+  await untyped.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(hashtext('tally-projector-migrate'), hashtext(${schema}))`.execute(connection);
+    try {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection);
+      const migrator = new Migrator({
+        db: connection,
+        provider: { getMigrations: async () => projectorMigrations(schema) },
+        migrationTableSchema: schema,
+        migrationTableName: 'tally_projector_migration',
+        migrationLockTableName: 'tally_projector_migration_lock',
+      });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    } finally {
+      await sql`SELECT pg_advisory_unlock(hashtext('tally-projector-migrate'), hashtext(${schema}))`.execute(connection);
+    }
   });
 }
