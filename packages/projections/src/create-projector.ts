@@ -14,7 +14,8 @@ import { rebuildProjection } from './rebuild-projection.js';
 import { migrateProjector } from './schema/migrate.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { ensureCheckpoint } from './sql/ensure-checkpoint.js';
-import type { Projection, ProjectionStatus } from './types.js';
+import { createParkActions } from './parking/park-actions.js';
+import type { ParkedEvent, ParkOutcome, Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
 export type { ProjectorOptions, WakeupStream } from './projector-options.js';
@@ -35,6 +36,28 @@ export interface Projector {
    * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection
    */
   rebuild(name: string): Promise<void>;
+  /** Open parked and held events of a projection (`onError: 'park'`), in the order it reads events. */
+  parked(name: string): Promise<ParkedEvent[]>;
+  /**
+   * Re-applies parked events after a fix is deployed (every one, or the one at `position`), in order, then every
+   * held event nothing holds any more. What succeeds leaves the park; what fails again stays, with its new error.
+   * Runs the handler in this process, while holding the projection's checkpoint row (no worker's batch runs
+   * meanwhile). Idempotent.
+   * @throws {UnknownProjectionError} {@link ConfigurationError} when this process defines another version than the live one
+   */
+  retryParked(name: string, options?: { readonly position?: bigint }): Promise<ParkOutcome>;
+  /**
+   * Acknowledges the parked (or held) event at `position`: it is never applied, and the row records who skipped it
+   * and when; the events held behind it are then applied. Idempotent.
+   * @throws {ParkedEventNotFoundError} when nothing was parked at `position`
+   */
+  skipParked(name: string, options: { readonly position: bigint }): Promise<ParkOutcome>;
+  /**
+   * Lets a projection that stopped on a failing event (`onError: 'stop'`) continue from its checkpoint, just before
+   * that event, once a fix is deployed: no rebuild. Resolves true when it was stopped, false when there was nothing
+   * to resume. A worker takes it up at its next claim.
+   */
+  resume(name: string): Promise<boolean>;
   /** Every projection's state, checkpoint, lag, last error and owner. */
   status(): Promise<ProjectionStatus[]>;
   /** Names of the projections this process runs now. */
@@ -190,6 +213,8 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
       runners.get(name)?.wake();
     },
+
+    ...createParkActions<E>({ ctx, projections, prepare, changed: (name) => runners.get(name)?.wake() }),
 
     status: reader.status,
     owned: () => [...runners.keys()],

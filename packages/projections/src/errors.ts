@@ -34,7 +34,7 @@ export class CheckpointMovedError extends ProjectionError {
 export class ProjectionHandlerError extends ProjectionError {
   constructor(
     readonly projection: string,
-    /** Position of the first event of the failed batch. */
+    /** Position of the event the handler failed on (the first of its batch, until the batch is split). */
     readonly position: bigint,
     cause: unknown,
   ) {
@@ -75,6 +75,16 @@ export class CatchUpError extends ProjectionError {
     readonly horizon?: Horizon,
   ) {
     super('CATCH_UP_FAILED', message);
+  }
+}
+
+/** `skipParked` named a position the projection has not parked (nor held). */
+export class ParkedEventNotFoundError extends ProjectionError {
+  constructor(
+    readonly projection: string,
+    readonly position: bigint,
+  ) {
+    super('PARKED_EVENT_NOT_FOUND', `projection "${projection}" has no parked event at position ${position}`);
   }
 }
 

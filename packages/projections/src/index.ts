@@ -10,6 +10,7 @@ export {
   ConfigurationError,
   HandlerTimeoutError,
   ProjectionError,
+  ParkedEventNotFoundError,
   ProjectionHandlerError,
   ProjectorStoppedError,
   UnknownProjectionError,
@@ -19,4 +20,4 @@ export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
 export type { WakeupSource } from './worker-connection.js';
 export type { ProjectorConfig } from './cli/config.js';
-export type { AnyProjection, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';
+export type { AnyProjection, ParkedEvent, ParkOutcome, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';

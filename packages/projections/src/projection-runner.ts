@@ -4,7 +4,9 @@ import type pg from 'pg';
 import { backoffDelay } from './backoff.js';
 import { BatchTransaction } from './batch-transaction.js';
 import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss, ProjectionHandlerError } from './errors.js';
+import { findPoison } from './find-poison.js';
 import type { ProjectorLogger } from './logger.js';
+import { setAside, type PoisonToPark } from './parking/set-aside.js';
 import { rebuildProjection } from './rebuild-projection.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { advanceCheckpoint } from './sql/advance-checkpoint.js';
@@ -52,6 +54,8 @@ export class ProjectionRunner<E extends EventShape> {
   private loop: Promise<void> | undefined;
   private inFlight: BatchTransaction | undefined;
   private abortReason: Error | undefined;
+  /** Events read by the last batch whose handler ran: the range {@link isolate} splits when it keeps failing. */
+  private failingBatchSize = 1;
 
   constructor(
     readonly projection: Projection<E, unknown>,
@@ -119,8 +123,19 @@ export class ProjectionRunner<E extends EventShape> {
           this.lastError = error.message;
           this.ctx.logger.warn({ projection: name, attempt: handlerAttempts, err: error }, 'projection handler failed');
           if (handlerAttempts >= this.ctx.maxAttempts) {
-            await this.fail(error);
-            return;
+            let isolated: Awaited<ReturnType<ProjectionRunner<E>['isolate']>>;
+            try {
+              isolated = await this.isolate(handlerAttempts);
+            } catch (isolating) {
+              // Not the handler's failure (a lost connection, say): try again later, splitting again.
+              this.ctx.logger.warn({ projection: name, err: coerceError(isolating) }, 'could not split the failing batch; retrying');
+              await this.sleep(backoffDelay(handlerAttempts, this.ctx.retryDelayMs, 10_000));
+              continue;
+            }
+            if (isolated === 'stopped') return;
+            handlerAttempts = 0;
+            if (isolated === 'moved' && !(await this.retrying(() => this.prepare()))) return;
+            continue;
           }
           await this.sleep(backoffDelay(handlerAttempts, this.ctx.retryDelayMs, 30_000), false);
         } else {
@@ -174,7 +189,24 @@ export class ProjectionRunner<E extends EventShape> {
    * One batch, on its own connection: lock the checkpoint row at `from`, read settled events, handle, move the
    * checkpoint, commit. A handler past `handlerTimeoutMs` loses the batch (see {@link BatchTransaction}).
    */
-  private async batch(): Promise<BatchOutcome> {
+  /**
+   * After a batch failed `maxAttempts` times: finds the event the handler fails on (see {@link findPoison}), then
+   * parks it and goes on (`onError: 'park'`), or stops there (`'stop'`, the default).
+   */
+  private async isolate(attempts: number): Promise<'stopped' | 'moved' | 'parked' | 'recovered'> {
+    const { name } = this.projection;
+    const found = await findPoison({ batch: async (limit) => ((await this.batch(limit)) === 'moved' ? 'moved' : 'applied') }, this.failingBatchSize);
+    if (found === 'moved' || found === 'recovered') return found;
+    if (this.projection.onError !== 'park') {
+      await this.fail(found);
+      return 'stopped';
+    }
+    const outcome = await this.batch(1, { error: found, attempts: attempts + 1 });
+    this.ctx.logger.warn({ projection: name, position: found.position.toString(), err: found }, 'event parked: the projection goes on without it');
+    return outcome === 'moved' ? 'moved' : 'parked';
+  }
+
+  private async batch(limit = this.ctx.batchSize, park?: PoisonToPark): Promise<BatchOutcome> {
     const { name } = this.projection;
     const from = this.checkpoint;
     const batch = await BatchTransaction.begin(this.ctx.pool, name, this.handlerTimeoutMs);
@@ -192,18 +224,20 @@ export class ProjectionRunner<E extends EventShape> {
       }
       const { events, checkpoint } = await this.ctx.store
         .with(trx as unknown as Transaction<object>)
-        .readSettled(this.projection.query, { after: from, limit: this.ctx.batchSize });
-      const full = events.length === this.ctx.batchSize;
+        .readSettled(this.projection.query, { after: from, limit });
+      const full = events.length === limit;
       const sameAsBefore = checkpoint.transactionId === from.transactionId && checkpoint.position === from.position;
       if (events.length === 0 && sameAsBefore) {
         await batch.rollback();
         return full ? 'more' : 'caught-up';
       }
-      if (events.length > 0) {
+      const handled = this.projection.onError === 'park' && events.length > 0 ? await setAside(scoped, this.projection, events, park) : events;
+      if (handled.length > 0) {
+        this.failingBatchSize = events.length;
         try {
-          await batch.runHandler(() => this.projection.handle(events as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>));
+          await batch.runHandler(() => this.projection.handle(handled as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>));
         } catch (error) {
-          throw this.handlerFailure(error, batch, events[0]!.position);
+          throw this.handlerFailure(error, batch, handled[0]!.position);
         }
       }
       const status: ProjectionState = this.state === 'rebuilding' && full ? 'rebuilding' : 'running';

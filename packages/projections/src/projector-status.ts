@@ -5,6 +5,7 @@ import type { Projector } from './create-projector.js';
 import { CatchUpError } from './errors.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { ProjectorTables } from './schema/tables.js';
+import { countOpenParked } from './sql/count-open-parked.js';
 import { loadCheckpoints } from './sql/load-checkpoints.js';
 import type { Projection, ProjectionState, ProjectionStatus } from './types.js';
 
@@ -44,6 +45,7 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
       const { rows: headRows } = await sql<{ head: string | null }>`SELECT max(position)::text AS head FROM ${sql.id(schema, 'events')}`.execute(db);
       const head = BigInt(headRows[0]?.head ?? '0');
       const horizon = await options.store.horizon();
+      const parks = await countOpenParked(scoped, [...projections.keys()]);
       const result: ProjectionStatus[] = [];
       for (const projection of projections.values()) {
         const row = rows.get(projection.name);
@@ -67,6 +69,8 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
           horizon,
           lastError: runner?.lastError ?? row?.lastError ?? null,
           failedPosition: row?.failedPosition ?? null,
+          parkedEvents: parks.get(projection.name)?.parked ?? 0,
+          heldEvents: parks.get(projection.name)?.held ?? 0,
           owner: row?.owner ?? null,
           ownedHere: runner !== undefined,
         });

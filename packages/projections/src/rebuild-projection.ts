@@ -8,7 +8,7 @@ const retryableCodes = new Set(['40P01', '40001']);
 
 /**
  * Resets a projection in one transaction: locks its checkpoint row (waiting for a batch in flight to commit),
- * empties its read tables, and moves the checkpoint back to the start with the definition's version. A batch
+ * empties its read tables and its park, and moves the checkpoint back to the start with the definition's version. A batch
  * started from the old checkpoint then finds it moved and rolls back. Retries on deadlock.
  */
 export async function rebuildProjection<E extends EventShape, DB>(
@@ -29,6 +29,8 @@ export async function rebuildProjection<E extends EventShape, DB>(
           .execute();
         await projection.reset(trx as unknown as Transaction<DB>);
         await resetCheckpoint(trx.withSchema(schema), projection.name, projection.version, 'rebuilding', owner);
+        // The replay meets every event again: what was parked or held is handled (or parked) anew.
+        await trx.withSchema(schema).deleteFrom('projection_parked').where('projection', '=', projection.name).execute();
       });
       return;
     } catch (error) {

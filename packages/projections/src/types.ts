@@ -30,6 +30,24 @@ export interface ProjectionDefinition<E extends EventShape, DB, T extends EventT
    * @defaultValue the projector's `handlerTimeoutMs` (30 000)
    */
   readonly handlerTimeoutMs?: number;
+  /**
+   * What happens when `handle` keeps failing (after the projector's `maxAttempts`). Either way the projector first
+   * finds the failing event by splitting the batch (what applies before it commits, once), then:
+   * - `'stop'`: the projection stops there (`failed`, `failedPosition` = that event; its checkpoint just before
+   *   it); `resume(name)` continues from there once a fix is deployed.
+   * - `'park'`: the event is recorded with the projection (`parked(name)`) and the projection goes on with the
+   *   rest; `retryParked` applies it later, `skipParked` acknowledges it. See `holdParkedTags`.
+   * @defaultValue 'stop'
+   */
+  readonly onError?: 'stop' | 'park';
+  /**
+   * With `onError: 'park'`: whether later events that share a tag with a parked event wait behind it (recorded as
+   * `held`, applied in order once it is retried or skipped), so that a read model keyed by tag never sees a tag's
+   * events out of order. `false` lets them through: the read model then has a gap where the parked event is, which
+   * suits read models whose rows do not depend on order within a key. An event without tags is never held.
+   * @defaultValue true
+   */
+  readonly holdParkedTags?: boolean;
 }
 
 declare const projectionBrand: unique symbol;
@@ -43,6 +61,8 @@ export interface AnyProjection<E extends EventShape> {
   readonly version: number;
   readonly query: readonly QueryItem<E>[];
   readonly inline?: boolean;
+  readonly onError?: 'stop' | 'park';
+  readonly holdParkedTags?: boolean;
   readonly [projectionBrand]: true;
 }
 
@@ -54,7 +74,7 @@ export type ProjectionState =
   | 'rebuilding'
   /** Owned by a worker and following new events. */
   | 'running'
-  /** Stopped after its handler failed `maxAttempts` times; `rebuild` (or a version bump) restarts it. */
+  /** Stopped at an event its handler failed on `maxAttempts` times: `resume` (after a fix), `rebuild` or a version bump restarts it. */
   | 'failed'
   /** Run inline by the application, never by a worker. */
   | 'inline';
@@ -89,10 +109,44 @@ export interface ProjectionStatus {
   /** The store's horizon and the transactions holding it back (the same for every projection of the store). */
   readonly horizon: Horizon;
   readonly lastError: string | null;
-  /** Position of the event batch that failed (first event of it), when `state` is `failed`. */
+  /** Position of the event the handler failed on, when `state` is `failed` (the checkpoint is just before it). */
   readonly failedPosition: bigint | null;
+  /** Events parked by the handler's failures and not yet retried or skipped (`onError: 'park'`). */
+  readonly parkedEvents: number;
+  /** Events waiting behind a parked event of the same tag (`holdParkedTags`). */
+  readonly heldEvents: number;
   /** Worker id of the process running it, as last written by that worker. */
   readonly owner: string | null;
   /** True when this process runs it now. */
   readonly ownedHere: boolean;
+}
+
+/** An event a projection set aside, as `parked(name)` lists it. */
+export interface ParkedEvent {
+  readonly projection: string;
+  /** The projection's version that parked it. */
+  readonly version: number;
+  readonly position: bigint;
+  readonly transactionId: bigint;
+  readonly eventId: string;
+  readonly type: string;
+  readonly tags: readonly string[];
+  /** `parked`: its handler failed; `held`: it waits behind the parked event `heldBy` (a shared tag). */
+  readonly state: 'parked' | 'held';
+  readonly heldBy: bigint | null;
+  /** The handler's last error (parked events). */
+  readonly error: string | null;
+  /** Handler failures on this event so far. */
+  readonly attempts: number;
+  readonly parkedAt: Date;
+}
+
+/** What `retryParked` and `skipParked` did. */
+export interface ParkOutcome {
+  /** Events applied now (retried ones, and held ones released behind them), in order. */
+  readonly applied: readonly bigint[];
+  /** Events whose handler failed again: they stay parked, with the new error. */
+  readonly failed: readonly { readonly position: bigint; readonly error: string }[];
+  /** Open events left in the park (parked and held). */
+  readonly remaining: number;
 }

@@ -4,7 +4,7 @@ import { freePort } from '@tally/test-harness';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { balanceLines, foldBalances, plain, readBalances, type BankEvent } from './fixtures/bank.js';
-import { eventually, setupDatabase } from './helpers.js';
+import { eventually, setupDatabase, spawnCli } from './helpers.js';
 
 const { database, store, db } = await setupDatabase();
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -84,6 +84,48 @@ describe('tally-projector CLI', () => {
     } finally {
       await holder.rollback().execute();
     }
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
+
+  it('parked, retry, skip and resume: an operator deals with a poison event from the command line', async () => {
+    const parkConfig = ['--config', 'test/fixtures/park-config.ts'];
+    const worker = spawnCli(database.url, ['start', '--worker-id', 'cli-park', ...parkConfig]);
+    expect(await eventually(async () => worker.output().includes('"msg":"ready"'), 20_000)).toBe(true);
+    const amounts = [5, 1313, 8, 21, 1313];
+    const { positions } = await store.append(amounts.map((amount) => ({ type: 'MoneyDeposited', data: { accountId: 'p', amount } })));
+    const mine = positions.map(String);
+    const parkedOutput = async () => {
+      const run = spawnCli(database.url, ['parked', 'cli-deposits', ...parkConfig]);
+      expect(await run.exited).toBe(0);
+      const all = JSON.parse(run.output().slice(run.output().indexOf('['))) as { position: string; state: string; error: string }[];
+      return all.filter((p) => mine.includes(p.position));
+    };
+    // No tags on these events: nothing is held, both 1313s are parked, the rest applied.
+    expect(await eventually(async () => (await parkedOutput()).length === 2, 30_000)).toBe(true);
+    expect((await parkedOutput()).map((p) => [p.position, p.state])).toEqual([
+      [String(positions[1]), 'parked'],
+      [String(positions[4]), 'parked'],
+    ]);
+    const applied = async () =>
+      (await sql<{ amount: number }>`SELECT amount FROM cli_deposits WHERE position = ANY(${mine}::bigint[]) ORDER BY position`.execute(db)).rows.map((r) => r.amount);
+    expect(await applied()).toEqual([5, 8, 21]);
+
+    const badSkip = spawnCli(database.url, ['skip', 'cli-deposits', '--position', String(positions[0]! + 1000n), ...parkConfig]);
+    expect(await badSkip.exited).toBe(1);
+    expect(badSkip.output()).toContain('PARKED_EVENT_NOT_FOUND');
+    const skip = spawnCli(database.url, ['skip', 'cli-deposits', '--position', String(positions[4]), ...parkConfig]);
+    expect(await skip.exited).toBe(0);
+    const retry = spawnCli(database.url, ['retry', 'cli-deposits', ...parkConfig], { POISON_FIXED: '1' });
+    expect(await retry.exited).toBe(0);
+    const printed = retry.output().slice(retry.output().indexOf('{\n'), retry.output().indexOf('\n}') + 2);
+    expect(JSON.parse(printed)).toMatchObject({ applied: [String(positions[1])], failed: [], remaining: 0 });
+    expect(await applied()).toEqual([5, 1313, 8, 21]);
+    expect(await parkedOutput()).toEqual([]);
+
+    const resume = spawnCli(database.url, ['resume', 'cli-deposits', ...parkConfig]);
+    expect(await resume.exited).toBe(0);
+    expect(resume.output()).toContain('"resumed": false');
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   });

@@ -102,10 +102,14 @@ export function appendContinuously(store: EventStore<BankEvent>, accounts: numbe
 }
 
 /** A `tally-projector` CLI child process (`node --import tsx src/cli/main.ts <args>`), its output collected. */
-export function spawnCli(url: string, args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function spawnCli(
+  url: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: packageDir,
-    env: { ...process.env, DATABASE_URL: url },
+    env: { ...process.env, ...env, DATABASE_URL: url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.add(child);

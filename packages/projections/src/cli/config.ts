@@ -19,6 +19,8 @@ export interface ProjectorConfig<E extends EventShape = EventShape> {
   readonly maxAttempts?: number;
   /** Default handler timeout of the projections that set none (see `createProjector`). @defaultValue 30000 */
   readonly handlerTimeoutMs?: number;
+  /** The store's `horizonGraceMs` (see `createEventStore`). @defaultValue 5000 */
+  readonly horizonGraceMs?: number;
 }
 
 /** Loads and checks a config module (a `.js` file, or `.ts` when Node runs with a TypeScript loader such as tsx). */

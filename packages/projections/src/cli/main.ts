@@ -17,7 +17,11 @@ const integer = (value: string) => {
 
 async function open(configPath: string, workerId?: string): Promise<{ projector: Projector; close: (stopTimeoutMs?: number) => Promise<void> }> {
   const config = await loadConfig(configPath);
-  const store = createEventStore<EventShape>({ connectionString: config.connectionString, ...(config.schema ? { schema: config.schema } : {}) });
+  const store = createEventStore<EventShape>({
+    connectionString: config.connectionString,
+    ...(config.schema ? { schema: config.schema } : {}),
+    ...(config.horizonGraceMs === undefined ? {} : { horizonGraceMs: config.horizonGraceMs }),
+  });
   const projector = createProjector({
     store,
     projections: config.projections,
@@ -107,6 +111,53 @@ program
       await close();
     }
   });
+
+/** An operator command on `<name>`: opens the config's projector (not started), runs `work`, prints its result as JSON. */
+function operatorAction<O extends { config: string }>(work: (projector: Projector, name: string, options: O) => Promise<unknown>) {
+  return async (name: string, options: O) => {
+    const { projector, close } = await open(options.config);
+    try {
+      process.stdout.write(`${json(await work(projector, name, options))}\n`);
+    } finally {
+      await close();
+    }
+  };
+}
+
+const position = (value: string) => {
+  if (!/^[1-9]\d{0,18}$/.test(value)) throw new InvalidArgumentError('must be an event position (a positive integer)');
+  return BigInt(value);
+};
+
+program
+  .command('parked <name>')
+  .description('list the events a projection parked (its handler kept failing) or holds behind them')
+  .requiredOption('--config <module>', 'config module')
+  .action(operatorAction((projector, name) => projector.parked(name)));
+
+program
+  .command('retry <name>')
+  .description('re-apply parked events (all, or --position) after a fix, in order; held events behind them follow')
+  .requiredOption('--config <module>', 'config module (of the fixed version: the handler runs here)')
+  .option('--position <position>', 'only the parked event at this position', position)
+  .action(
+    operatorAction((projector, name, options: { config: string; position?: bigint }) =>
+      projector.retryParked(name, options.position === undefined ? {} : { position: options.position }),
+    ),
+  );
+
+program
+  .command('skip <name>')
+  .description('acknowledge a parked event without applying it (recorded); the events held behind it are applied')
+  .requiredOption('--config <module>', 'config module')
+  .requiredOption('--position <position>', 'position of the parked event', position)
+  .action(operatorAction((projector, name, options: { config: string; position: bigint }) => projector.skipParked(name, { position: options.position })));
+
+program
+  .command('resume <name>')
+  .description('let a projection stopped on a failing event continue from its checkpoint (after a fix), without a rebuild')
+  .requiredOption('--config <module>', 'config module')
+  .action(operatorAction(async (projector, name) => ({ resumed: await projector.resume(name) })));
 
 program.parseAsync().catch((error: unknown) => {
   logger.error({ err: coerceError(error) }, 'tally-projector failed');
