@@ -11,7 +11,7 @@ type AccountView = {
   account_view: { account_id: string; deposits: number };
 };
 
-const accountView = defineProjection<BankEvent, AccountView, 'MoneyDeposited'>({
+const accountView = defineProjection<BankEvent, AccountView>()({
   name: 'account-view',
   version: 1,
   inline: true,
