@@ -47,7 +47,7 @@ interface ReadDb {
 /** Time spent inside `handle`, to split the rebuild time (handler vs projector work around it). */
 const handleStats = { ms: 0, batches: 0, events: 0, firstAt: 0 };
 
-const balances = defineProjection<BankEvent, ReadDb, 'MoneyDeposited' | 'MoneyWithdrawn'>({
+const balances = defineProjection<BankEvent, ReadDb>()({
   name: projectionName,
   version: 1,
   query: [{ types: ['MoneyDeposited', 'MoneyWithdrawn'] }],

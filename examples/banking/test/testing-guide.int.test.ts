@@ -10,6 +10,7 @@ import { accountTag, type BankEvent } from '../src/domain/events.js';
 import { decideWithdraw } from '../src/features/withdraw/decide.js';
 import { withdraw } from '../src/features/withdraw/withdraw.js';
 import { accountsProjection } from '../src/features/views/accounts-projection.js';
+import { statementsProjection } from '../src/features/views/statements-projection.js';
 // #endregion imports
 
 // #region unit
@@ -120,3 +121,38 @@ describe('the bank-accounts projection', () => {
   });
 });
 // #endregion projection
+
+// #region projection-batches
+describe('the bank-statements projection', () => {
+  it('continues a statement from the lines an earlier batch stored', async () => {
+    const { store, drop } = await createTestStore<BankEvent>({ connectionString: database.url });
+    const spec = projectionSpec(statementsProjection, { store, connectionString: database.url });
+    try {
+      const a1 = accountTag('a1');
+      await spec
+        // One batch: the statement's first two lines are stored ...
+        .given([
+          {
+            type: 'AccountOpened',
+            data: { accountId: 'a1', customerName: 'Ada', accountType: 'checking', currency: 'EUR', initialDeposit: 10_00 },
+            tags: [a1],
+          },
+          { type: 'MoneyDeposited', data: { accountId: 'a1', amount: 5_00, depositId: 'd1' }, tags: [a1] },
+        ])
+        // ... then a second batch, whose lines must follow on from them.
+        .when([{ type: 'MoneyWithdrawn', data: { accountId: 'a1', amount: 3_00, withdrawalId: 'w1' }, tags: [a1] }])
+        .then(
+          (trx) => trx.selectFrom('bank_statement_lines').select(['seq', 'kind', 'balance_after']).orderBy('seq').execute(),
+          [
+            { seq: 1, kind: 'opening', balance_after: '1000' },
+            { seq: 2, kind: 'deposit', balance_after: '1500' },
+            { seq: 3, kind: 'withdrawal', balance_after: '1200' },
+          ],
+        );
+    } finally {
+      await spec.close();
+      await drop();
+    }
+  });
+});
+// #endregion projection-batches

@@ -162,11 +162,16 @@ export type QueryCheck<E extends EventShape, Q> = Query<E> extends Q ? unknown :
  */
 export type CheckedQuery<E extends EventShape, Q> = Q & NoInfer<QueryCheck<E, Q>>;
 
-/** The events a query can return: narrowed to the listed types when every item lists types. */
+/**
+ * The events a query can return: narrowed to the listed types when every item lists types; every event for an
+ * item without types and for the empty query `[]` (which has no item to narrow by).
+ */
 export type QueryResult<E extends EventShape, Q> = Q extends readonly (infer I)[]
-  ? I extends { readonly types: readonly (infer T)[] }
-    ? StoredEvent<Extract<E, { type: T }>>
-    : StoredEvent<E>
+  ? [I] extends [never]
+    ? StoredEvent<E>
+    : I extends { readonly types: readonly (infer T)[] }
+      ? StoredEvent<Extract<E, { type: T }>>
+      : StoredEvent<E>
   : StoredEvent<E>;
 
 declare const headBrand: unique symbol;

@@ -163,6 +163,13 @@ describe('rule 1: an item with types types data by the payloads of those types',
     });
   });
 
+  it('the empty query returns every event, as does an item without types beside one with types', () => {
+    compiles(async (store: EventStore<InventoryEvent> = undefined!) => {
+      expectTypeOf((await store.read([])).events).toEqualTypeOf<StoredEvent<InventoryEvent>[]>();
+      expectTypeOf((await store.read([{ types: ['StockShipped'] }, { tags: ['sku:k1'] }])).events).toEqualTypeOf<StoredEvent<InventoryEvent>[]>();
+    });
+  });
+
   it('an unknown item key is refused too (the store would reject it at run time)', () => {
     compiles(async (store: EventStore<InventoryEvent> = undefined!) => {
       await store.read([{ types: ['StockShipped'], data: { sku: 'k1' } }]);

@@ -23,7 +23,7 @@ export async function applyInline<E extends EventShape, DB>(
     throw new ConfigurationError(`projection "${projection.name}" must be defined with inline: true to be applied inline`);
   }
   const matching = events.filter((event) => matchesQuery(event, projection.query));
-  // `matching` holds only events of the query, i.e. of the types `handle` was typed for.
+  // `matching` holds only events of the projection's query, the events its `handle` is typed for.
   if (matching.length > 0) await projection.handle(matching as unknown as Parameters<Projection<E, DB>['handle']>[0], trx);
 }
 

@@ -1,4 +1,4 @@
-import type { EventShape, EventType } from '@tally/eventstore';
+import type { CheckedQuery, EventShape, Query } from '@tally/eventstore';
 import { ConfigurationError } from './errors.js';
 import type { Projection, ProjectionDefinition } from './types.js';
 
@@ -13,20 +13,43 @@ export function validTimeout(value: unknown): value is number {
 }
 
 /**
- * Defines a projection. Pass the listed event types as the third type argument to narrow `handle`'s events
- * (TypeScript cannot infer it once `E` and `DB` are given explicitly).
+ * Defines projections over the event union `E` into the read tables `DB`; the query is inferred, and `handle`
+ * receives the events it admits. The query is checked like every query given to the store ({@link CheckedQuery}):
+ * each item's `data` against the payloads of the item's own `types`.
+ */
+export type ProjectionBuilder<E extends EventShape, DB> = <const Q extends Query<E>>(
+  definition: ProjectionDefinition<E, DB, Q> & { readonly query: CheckedQuery<E, Q> },
+) => Projection<E, DB>;
+
+/**
+ * Defines a projection.
+ *
+ * Preferred form, curried: give the event union and the read tables, the query is inferred, and `handle`
+ * receives exactly the events it admits: those of the types an item lists, the whole union `E` as soon as one
+ * item lists no types or the query is empty (`[]` reads every event).
  * @example
- * const balances = defineProjection<BankEvent, ReadDb, 'AccountOpened' | 'MoneyDeposited'>({
+ * const balances = defineProjection<BankEvent, ReadDb>()({
  *   name: 'account-balances', version: 1, query: [{ types: ['AccountOpened', 'MoneyDeposited'] }],
  *   setup: async (db) => { await sql`CREATE TABLE IF NOT EXISTS balances (…)`.execute(db); },
  *   reset: async (trx) => { await trx.deleteFrom('balances').execute(); },
- *   handle: async (events, trx) => { for (const e of events) { … } },
+ *   handle: async (events, trx) => { for (const e of events) { … } }, // e: AccountOpened | MoneyDeposited
  * });
- * @throws {ConfigurationError} on an invalid name, version or handlerTimeoutMs
+ *
+ * The form `defineProjection<E, DB>(definition)` also works, but TypeScript cannot infer the query once type
+ * arguments are given: `handle` then receives the whole union `E`, and `data` criteria are checked against every
+ * payload of `E` rather than those of the item's types.
+ * @throws {ConfigurationError} on an invalid name, version, query or handlerTimeoutMs
  */
-export function defineProjection<E extends EventShape, DB, T extends EventType<E> = EventType<E>>(
-  definition: ProjectionDefinition<E, DB, T>,
-): Projection<E, DB> {
+export function defineProjection<E extends EventShape, DB>(): ProjectionBuilder<E, DB>;
+export function defineProjection<E extends EventShape, DB>(definition: ProjectionDefinition<E, DB>): Projection<E, DB>;
+export function defineProjection<E extends EventShape, DB>(
+  ...args: [] | [ProjectionDefinition<E, DB>]
+): ProjectionBuilder<E, DB> | Projection<E, DB> {
+  if (args.length === 0) return (definition) => buildProjection<E, DB>(definition);
+  return buildProjection(args[0]);
+}
+
+function buildProjection<E extends EventShape, DB, Q extends Query<E> = Query<E>>(definition: ProjectionDefinition<E, DB, Q>): Projection<E, DB> {
   if (typeof definition.name !== 'string' || !namePattern.test(definition.name)) {
     throw new ConfigurationError(`projection name must match ${namePattern.source}, got "${String(definition.name)}"`);
   }
@@ -40,6 +63,7 @@ export function defineProjection<E extends EventShape, DB, T extends EventType<E
   if (timeout !== undefined && !validTimeout(timeout)) {
     throw new ConfigurationError(`projection "${definition.name}": handlerTimeoutMs must be an integer from 1 to ${maxHandlerTimeoutMs}`);
   }
-  // The handler only ever receives events matching the query, i.e. of the types T: widening is sound.
+  // `handle` is typed for the events `query` admits, and only those reach it (the projector reads by the query,
+  // applyInline and projectionSpec filter by it): widening its parameter to the whole union is sound.
   return definition as unknown as Projection<E, DB>;
 }

@@ -1,5 +1,6 @@
 export { appendInline, applyInline } from './apply-inline.js';
 export { defineProjection } from './define-projection.js';
+export type { ProjectionBuilder } from './define-projection.js';
 export { matchesQuery } from './match-query.js';
 export { createProjector } from './create-projector.js';
 export type { Projector, ProjectorOptions, WakeupStream } from './create-projector.js';

@@ -1,23 +1,32 @@
-import type { Horizon, EventShape, EventType, QueryItem, SettledCheckpoint, StoredEvent } from '@tally/eventstore';
+import type { Horizon, EventShape, Query, QueryItem, QueryResult, SettledCheckpoint } from '@tally/eventstore';
 import type { Kysely, Transaction } from 'kysely';
 
 /**
  * A projection: keeps read tables up to date from the events its `query` matches. `handle` runs inside the
  * batch transaction, and the projector saves the checkpoint in that same transaction.
+ * `Q`: the query's own type, as `defineProjection<E, DB>()` infers it; `handle` gets the events it admits.
  */
-export interface ProjectionDefinition<E extends EventShape, DB, T extends EventType<E> = EventType<E>> {
+export interface ProjectionDefinition<E extends EventShape, DB, Q extends Query<E> = Query<E>> {
   /** Unique name; the checkpoint row and the worker lock are keyed by it. */
   readonly name: string;
   /** Bump it when `handle` or the read tables change: the projector then resets and replays the projection. */
   readonly version: number;
-  /** The events the projection reads (items OR'ed). Listing `types` narrows the events `handle` receives. */
-  readonly query: readonly QueryItem<E, T>[];
+  /**
+   * The events the projection reads (items OR'ed; an empty query reads every event). `handle` receives the events
+   * this query admits ({@link QueryResult}): with the curried `defineProjection<E, DB>()(…)`, the types an item
+   * lists (the whole union `E` when an item lists none, or the query is empty); with `defineProjection<E, DB>(…)`,
+   * always the whole union.
+   */
+  readonly query: Q;
   /** Creates the read tables. Must be idempotent (`CREATE TABLE IF NOT EXISTS`): it runs at every start. */
   setup(db: Kysely<DB>): Promise<void>;
   /** Empties the read tables, inside the rebuild transaction that also resets the checkpoint. */
   reset(trx: Transaction<DB>): Promise<void>;
-  /** Applies a batch of events (in `(transactionId, position)` order) to the read tables, inside `trx`. */
-  handle(events: StoredEvent<Extract<E, { type: T }>>[], trx: Transaction<DB>): Promise<void>;
+  /**
+   * Applies a batch of events (in `(transactionId, position)` order) to the read tables, inside `trx`. A property,
+   * not a method, so that a handler declaring narrower events than the query admits does not compile.
+   */
+  readonly handle: (events: QueryResult<E, Q>[], trx: Transaction<DB>) => Promise<void>;
   /**
    * Run only inline (see {@link applyInline}), inside the append transactions: the projector worker never
    * runs it (running it in both places would apply events twice). @defaultValue false
@@ -52,8 +61,12 @@ export interface ProjectionDefinition<E extends EventShape, DB, T extends EventT
 
 declare const projectionBrand: unique symbol;
 
-/** A projection made by `defineProjection` (the event type parameter widened to the store's union). */
-export type Projection<E extends EventShape, DB> = ProjectionDefinition<E, DB, EventType<E>> & { readonly [projectionBrand]: true };
+/**
+ * A projection made by `defineProjection`: its query widened to `Query<E>`, so `handle` takes the store's union.
+ * Only events of its query are ever handed to it (the projector reads by the query, `applyInline` and
+ * `projectionSpec` filter by it).
+ */
+export type Projection<E extends EventShape, DB> = ProjectionDefinition<E, DB> & { readonly [projectionBrand]: true };
 
 /** Any projection over the events `E`, whatever its read tables: what a projector accepts. */
 export interface AnyProjection<E extends EventShape> {

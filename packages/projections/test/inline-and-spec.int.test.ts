@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { appendInline, createProjector, defineProjection } from '../src/index.js';
 import { projectionSpec } from '../src/testing/index.js';
@@ -11,7 +11,7 @@ type AccountView = {
   account_view: { account_id: string; deposits: number };
 };
 
-const accountView = defineProjection<BankEvent, AccountView, 'MoneyDeposited'>({
+const accountView = defineProjection<BankEvent, AccountView>()({
   name: 'account-view',
   version: 1,
   inline: true,
@@ -32,6 +32,52 @@ const accountView = defineProjection<BankEvent, AccountView, 'MoneyDeposited'>({
     }
   },
 });
+
+type SummaryDb = {
+  deposit_summary: { account_id: string; deposits: number; total: number };
+};
+
+/**
+ * Deposits per account: folds its batch into one row per account, then writes them. With `upsert: false` it is the
+ * naive handler that only INSERTs, right as long as every account it sees is new in its batch. `batches` records
+ * what each `handle` call received (`account:amount`).
+ */
+function depositSummary(name: string, options: { readonly upsert: boolean; readonly batches?: string[][] }) {
+  return defineProjection<BankEvent, SummaryDb>()({
+    name,
+    version: 1,
+    query: [{ types: ['MoneyDeposited'] }],
+    setup: async (db) => {
+      await sql`CREATE TABLE IF NOT EXISTS deposit_summary (account_id text PRIMARY KEY, deposits integer NOT NULL, total integer NOT NULL)`.execute(db);
+    },
+    reset: async (trx) => {
+      await trx.deleteFrom('deposit_summary').execute();
+    },
+    handle: async (events, trx) => {
+      options.batches?.push(events.map((event) => `${event.data.accountId}:${event.data.amount}`));
+      const sums = new Map<string, { deposits: number; total: number }>();
+      for (const event of events) {
+        const sum = sums.get(event.data.accountId) ?? { deposits: 0, total: 0 };
+        sums.set(event.data.accountId, { deposits: sum.deposits + 1, total: sum.total + event.data.amount });
+      }
+      const insert = trx.insertInto('deposit_summary').values([...sums].map(([account_id, sum]) => ({ account_id, ...sum })));
+      if (!options.upsert) {
+        await insert.execute();
+        return;
+      }
+      await insert
+        .onConflict((oc) =>
+          oc.column('account_id').doUpdateSet((eb) => ({
+            deposits: eb('deposit_summary.deposits', '+', eb.ref('excluded.deposits')),
+            total: eb('deposit_summary.total', '+', eb.ref('excluded.total')),
+          })),
+        )
+        .execute();
+    },
+  });
+}
+
+const summaryRows = (trx: Transaction<SummaryDb>) => trx.selectFrom('deposit_summary').selectAll().orderBy('account_id').execute();
 
 describe('inline projections', () => {
   it('update the read table in the append transaction: visible inside it, gone with a rollback', async () => {
@@ -88,6 +134,39 @@ describe('projectionSpec (./testing)', () => {
     ).rejects.toThrow(/deep/i);
     const { rows: after } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM tally.events`.execute(db);
     expect(after).toEqual(before);
+    await spec.close();
+  });
+
+  it('when(events): hands the new events to handle in a second call, after the history was handled', async () => {
+    const batches: string[][] = [];
+    const spec = projectionSpec(depositSummary('spec-summary', { upsert: true, batches }), { store, connectionString: database.url });
+    await spec
+      .given([
+        { type: 'MoneyDeposited', data: { accountId: 'w1', amount: 10 } },
+        { type: 'Noise', data: { n: 1 } },
+        { type: 'MoneyDeposited', data: { accountId: 'w2', amount: 5 } },
+      ])
+      .when([
+        { type: 'MoneyDeposited', data: { accountId: 'w1', amount: 3 } },
+        { type: 'AccountOpened', data: { accountId: 'w3' } },
+      ])
+      .then(summaryRows, [
+        { account_id: 'w1', deposits: 2, total: 13 },
+        { account_id: 'w2', deposits: 1, total: 5 },
+      ]);
+    expect(batches).toEqual([['w1:10', 'w2:5'], ['w1:3']]);
+    await spec.close();
+  });
+
+  it('when(events): exposes a handler that breaks once its rows already exist, which given(all events) cannot', async () => {
+    const spec = projectionSpec(depositSummary('spec-naive-summary', { upsert: false }), { store, connectionString: database.url });
+    const history = [{ type: 'MoneyDeposited', data: { accountId: 'n1', amount: 10 } }] as const;
+    const next = [{ type: 'MoneyDeposited', data: { accountId: 'n1', amount: 3 } }] as const;
+    const expected = [{ account_id: 'n1', deposits: 2, total: 13 }];
+    // In one batch the naive INSERT is right ...
+    await spec.given([...history, ...next]).then(summaryRows, expected);
+    // ... and in a second batch it hits the row the first one inserted.
+    await expect(spec.given(history).when(next).then(summaryRows, expected)).rejects.toThrow(/duplicate key/);
     await spec.close();
   });
 });

@@ -1,2 +1,2 @@
 export { projectionSpec } from './projection-spec.js';
-export type { ProjectionSpec, ProjectionSpecOptions } from './projection-spec.js';
+export type { ProjectionSpec, ProjectionSpecGiven, ProjectionSpecOptions, ProjectionSpecThen } from './projection-spec.js';

@@ -8,7 +8,7 @@ import type { BankReadDb } from './read-model.js';
  * `bank_accounts`: one row per account (balance, status, currency). A batch is folded in memory first, so
  * each touched account costs one UPDATE however many of its events the batch holds.
  */
-export const accountsProjection = defineProjection<BankEvent, BankReadDb>({
+export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
   name: 'bank-accounts',
   version: 1,
   query: [{ types: bankEventTypes }],

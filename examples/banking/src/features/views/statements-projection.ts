@@ -8,7 +8,7 @@ import { accountsOf, statementLines } from './statement.js';
  * `bank_statement_lines`: every movement of every account with the running balance after it. The batch's
  * lines are computed from each account's last stored line and written with one multi-row INSERT.
  */
-export const statementsProjection = defineProjection<BankEvent, BankReadDb>({
+export const statementsProjection = defineProjection<BankEvent, BankReadDb>()({
   name: 'bank-statements',
   version: 1,
   query: [{ types: bankEventTypes }],
