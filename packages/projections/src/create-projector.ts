@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventShape, Query } from '@tally/eventstore';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
 import { validTimeout } from './define-projection.js';
@@ -148,8 +148,13 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     if (prepared) return;
     await migrateProjector(db, schema);
     for (const projection of projections.values()) {
-      await projection.setup(db as unknown as Kysely<unknown>);
-      await ensureCheckpoint(scoped, projection.name, projection.version);
+      // Workers starting together would race on `CREATE TABLE IF NOT EXISTS` (which can fail on a duplicate
+      // catalog row): one setup at a time per schema, each with its checkpoint row.
+      await db.transaction().execute(async (trx) => {
+        await sql`SELECT pg_advisory_xact_lock(hashtext('tally-projector-setup'), hashtext(${schema}))`.execute(trx);
+        await projection.setup(trx as unknown as Kysely<unknown>);
+        await ensureCheckpoint(trx.withSchema(schema), projection.name, projection.version);
+      });
     }
     prepared = true;
   }
