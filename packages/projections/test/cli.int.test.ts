@@ -90,7 +90,8 @@ describe('tally-projector CLI', () => {
 
   it('parked, retry, skip and resume: an operator deals with a poison event from the command line', async () => {
     const parkConfig = ['--config', 'test/fixtures/park-config.ts'];
-    const worker = spawnCli(database.url, ['start', '--worker-id', 'cli-park', ...parkConfig]);
+    const port = await freePort();
+    const worker = spawnCli(database.url, ['start', '--worker-id', 'cli-park', '--metrics-port', String(port), ...parkConfig]);
     expect(await eventually(async () => worker.output().includes('"msg":"ready"'), 20_000)).toBe(true);
     const amounts = [5, 1313, 8, 21, 1313];
     const { positions } = await store.append(amounts.map((amount) => ({ type: 'MoneyDeposited', data: { accountId: 'p', amount } })));
@@ -110,6 +111,8 @@ describe('tally-projector CLI', () => {
     const applied = async () =>
       (await sql<{ amount: number }>`SELECT amount FROM cli_deposits WHERE position = ANY(${mine}::bigint[]) ORDER BY position`.execute(db)).rows.map((r) => r.amount);
     expect(await applied()).toEqual([5, 8, 21]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/tally_projection_parked_events\{projection="cli-deposits"\} [1-9]/);
 
     const badSkip = spawnCli(database.url, ['skip', 'cli-deposits', '--position', String(positions[0]! + 1000n), ...parkConfig]);
     expect(await badSkip.exited).toBe(1);

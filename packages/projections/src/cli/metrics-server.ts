@@ -16,6 +16,8 @@ export async function startMetricsServer(projector: Projector, port: number, hea
     labelNames,
     registers: [registry],
   });
+  const parked = new Gauge({ name: 'tally_projection_parked_events', help: 'Events parked by a failing handler, not yet retried or skipped', labelNames, registers: [registry] });
+  const held = new Gauge({ name: 'tally_projection_held_events', help: 'Events held behind a parked event of the same tag', labelNames, registers: [registry] });
   const unsettled = new Gauge({ name: 'tally_projection_unsettled_events', help: 'Committed matching events held back by the horizon', labelNames, registers: [registry] });
   const blockedSeconds = new Gauge({
     name: 'tally_horizon_blocked_seconds',
@@ -57,6 +59,8 @@ export async function startMetricsServer(projector: Projector, port: number, hea
             lagSeconds.set(labels, s.lagSeconds);
             owned.set(labels, s.ownedHere ? 1 : 0);
             failed.set(labels, s.state === 'failed' ? 1 : 0);
+            parked.set(labels, s.parkedEvents);
+            held.set(labels, s.heldEvents);
             position.set(labels, Number(s.appliedPosition));
             unsettled.set(labels, s.unsettledEvents);
           }

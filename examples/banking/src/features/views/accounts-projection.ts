@@ -11,6 +11,9 @@ import type { BankReadDb } from './read-model.js';
 export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
   name: 'bank-accounts',
   version: 1,
+  // An account's row depends on its events' order (opened, then money, then closed): a poison event is parked and
+  // its account's later events wait behind it (holdParkedTags, the default), while every other account stays current.
+  onError: 'park',
   query: [{ types: bankEventTypes }],
   setup: async (db) => {
     await sql`

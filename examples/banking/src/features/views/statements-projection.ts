@@ -11,6 +11,9 @@ import { accountsOf, statementLines } from './statement.js';
 export const statementsProjection = defineProjection<BankEvent, BankReadDb>()({
   name: 'bank-statements',
   version: 1,
+  // A statement's running balances depend on each account's order: a poison event is parked and its account's
+  // later events wait behind it (holdParkedTags, the default), while every other account stays current.
+  onError: 'park',
   query: [{ types: bankEventTypes }],
   setup: async (db) => {
     await sql`
