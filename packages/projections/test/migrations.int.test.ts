@@ -1,0 +1,30 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { migrateProjector } from '../src/index.js';
+import { setupDatabase } from './helpers.js';
+
+const { db } = await setupDatabase();
+
+describe('migrateProjector', () => {
+  it('adopts the checkpoint table of a projector from before versioned migrations, keeps its rows, and adds what came since', async () => {
+    await sql`CREATE SCHEMA legacy`.execute(db);
+    // What the projector created before it had migrations (one idempotent CREATE TABLE).
+    await sql`CREATE TABLE legacy.projection_checkpoints (
+      name text PRIMARY KEY, version integer NOT NULL, transaction_id bigint NOT NULL DEFAULT 0, position bigint NOT NULL DEFAULT 0,
+      status text NOT NULL DEFAULT 'idle', last_error text, failed_position bigint, owner text, updated_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+    await sql`INSERT INTO legacy.projection_checkpoints (name, version, transaction_id, position, status) VALUES ('balances', 3, 812, 4100, 'running')`.execute(db);
+
+    // Several workers at once, on a Kysely typed with the user's own tables.
+    await Promise.all([migrateProjector(db, 'legacy'), migrateProjector(db, 'legacy'), migrateProjector(db, 'legacy')]);
+
+    const { rows } = await sql<{ name: string; version: number; position: string; status: string }>`
+      SELECT name, version, position::text AS position, status FROM legacy.projection_checkpoints`.execute(db);
+    expect(rows).toEqual([{ name: 'balances', version: 3, position: '4100', status: 'running' }]);
+    const { rows: applied } = await sql<{ name: string }>`SELECT name FROM legacy.tally_projector_migration ORDER BY name`.execute(db);
+    expect(applied.map((r) => r.name)).toEqual(['0001_checkpoints', '0002_parked_events']);
+    const { rows: parked } = await sql<{ exists: boolean }>`SELECT to_regclass('legacy.projection_parked') IS NOT NULL AS exists`.execute(db);
+    expect(parked[0]!.exists).toBe(true);
+    // Idempotent afterwards.
+    await migrateProjector(db, 'legacy');
+  });
+});
