@@ -18,7 +18,7 @@ export {
   SubscriptionHandlerError,
   SubscriptionReadError,
 } from './errors.js';
-export type { FailedBatch } from './errors.js';
+export type { EventStreamErrorCode, FailedBatch } from './errors.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export type {
