@@ -19,6 +19,8 @@ export {
   SubscriptionReadError,
 } from './errors.js';
 export type { EventStreamErrorCode, FailedBatch } from './errors.js';
+export { Listener } from './listener.js';
+export type { ListenerCallbacks, ListenerOptions } from './listener.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export type {
