@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
 import { validTimeout } from './define-projection.js';
-import { ConfigurationError, UnknownProjectionError } from './errors.js';
+import { ConfigurationError, ProjectionError, ProjectorStoppedError, UnknownProjectionError } from './errors.js';
 import { silentLogger } from './logger.js';
 import type { RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
@@ -22,7 +22,11 @@ export type { ProjectorOptions, WakeupStream } from './projector-options.js';
 /** A projector worker. */
 export interface Projector {
   readonly workerId: string;
-  /** Migrates, sets up read tables, and starts claiming and running projections. Safe to call twice; not after `stop()`. */
+  /**
+   * Migrates, sets up read tables, and starts claiming and running projections. Safe to call twice, or again
+   * while it runs (the same promise).
+   * @throws {ProjectorStoppedError} after `stop()` (or a failed start): create a new projector
+   */
   start(): Promise<void>;
   /**
    * Stops claiming, lets every batch in flight commit, releases the locks. A batch never holds it up past its
@@ -31,11 +35,16 @@ export interface Projector {
   stop(options?: { readonly timeoutMs?: number }): Promise<void>;
   /**
    * Resets the projection's read tables and checkpoint to the start in one transaction (from any process);
-   * its worker then replays it. Resolves once the reset is committed (not when replay has caught up).
+   * its worker then replays it. Resolves once the reset is committed (not when replay has caught up). Works
+   * before `start()` too.
    * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection
+   * @throws {ProjectorStoppedError} after `stop()`
    */
   rebuild(name: string): Promise<void>;
-  /** Every projection's state, checkpoint, lag, last error and owner. */
+  /**
+   * Every projection's state, checkpoint, lag, last error and owner.
+   * @throws {ProjectorStoppedError} after `stop()`
+   */
   status(): Promise<ProjectionStatus[]>;
   /** Names of the projections this process runs now. */
   owned(): string[];
@@ -45,6 +54,7 @@ export interface Projector {
    * are applied once settled, so a transaction open anywhere on the server delays it until it ends. For
    * tests, demos and read-your-writes. `lagEvents` in `status()` cannot tell this: it counts settled events only.
    * @throws {CatchUpError} when a projection has failed, or after `timeoutMs` (default 30 000)
+   * @throws {ProjectorStoppedError} after `stop()`, also when `stop()` is called while it waits
    */
   waitForCatchUp(options?: { readonly timeoutMs?: number }): Promise<void>;
 }
@@ -114,6 +124,22 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let prepared = false;
+  /** Set by `stop()`: the pool is closed or about to be. */
+  let stopRequested = false;
+
+  /**
+   * Runs `work` unless `stop()` was called. A call in flight that fails because `stop()` closed the pool under it
+   * fails with {@link ProjectorStoppedError} (the raw error as `cause`), not with a pool error.
+   */
+  async function whileOpen<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (stopRequested) throw new ProjectorStoppedError(operation);
+    try {
+      return await work();
+    } catch (error) {
+      if (stopRequested && !(error instanceof ProjectionError)) throw new ProjectorStoppedError(operation, { cause: error });
+      throw error;
+    }
+  }
 
   /** Kysely ends the pool only if a Kysely query ever ran on it; batches check connections out of it directly. */
   async function closePool(): Promise<void> {
@@ -136,7 +162,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     start() {
       if (state === 'running') return Promise.resolve();
       if (state === 'starting' && starting) return starting;
-      if (state !== 'new') return Promise.reject(new ConfigurationError(`cannot start a projector that is ${state} (create a new one)`));
+      if (state !== 'new') return Promise.reject(new ProjectorStoppedError('start'));
       state = 'starting';
       starting = (async () => {
         await prepare();
@@ -163,11 +189,13 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     },
 
     stop(stopOptions = {}) {
+      stopRequested = true;
+      if (stopping) return stopping;
       if (state === 'stopped' || state === 'new') {
         state = 'stopped';
-        return stopping ?? closePool();
+        stopping = closePool();
+        return stopping;
       }
-      if (state === 'stopping' && stopping) return stopping;
       state = 'stopping';
       stopping = (async () => {
         await starting?.catch(() => {});
@@ -182,19 +210,21 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       return stopping;
     },
 
-    async rebuild(name) {
-      const projection = projections.get(name);
-      if (!projection) throw new UnknownProjectionError(name);
-      if (projection.inline) throw new ConfigurationError(`projection "${name}" is inline: rebuild it by replaying with applyInline`);
-      await prepare();
-      await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
-      runners.get(name)?.wake();
+    rebuild(name) {
+      return whileOpen('rebuild', async () => {
+        const projection = projections.get(name);
+        if (!projection) throw new UnknownProjectionError(name);
+        if (projection.inline) throw new ConfigurationError(`projection "${name}" is inline: rebuild it by replaying with applyInline`);
+        await prepare();
+        await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
+        runners.get(name)?.wake();
+      });
     },
 
-    status: reader.status,
+    status: () => whileOpen('status', () => reader.status()),
     owned: () => [...runners.keys()],
 
-    waitForCatchUp: reader.waitForCatchUp,
+    waitForCatchUp: (waitOptions) => whileOpen('waitForCatchUp', () => reader.waitForCatchUp(waitOptions)),
   };
   return projector;
 }

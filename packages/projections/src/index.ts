@@ -14,6 +14,7 @@ export {
   ProjectorStoppedError,
   UnknownProjectionError,
 } from './errors.js';
+export type { ProjectionErrorCode } from './errors.js';
 export { silentLogger } from './logger.js';
 export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
