@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventShape, Query } from '@tally/eventstore';
+import { Listener } from '@tally/eventstream';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
@@ -17,7 +18,7 @@ import { ensureCheckpoint } from './sql/ensure-checkpoint.js';
 import type { Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
-export type { ProjectorOptions, WakeupStream } from './projector-options.js';
+export type { ProjectorOptions, WakeupSource, WakeupStream } from './projector-options.js';
 
 /** A projector worker. */
 export interface Projector {
@@ -104,7 +105,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     handlerTimeoutMs,
     logger,
   };
-  const connection = new WorkerConnection(connectionString, schema, options.store.channel, workerId);
+  const connection = new WorkerConnection(connectionString, schema, workerId);
   const claims = new ClaimLoop<E>({
     projections,
     ctx,
@@ -115,9 +116,9 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   });
   const { runners } = claims;
   const wakeAll = () => claims.wakeAll();
-  connection.subscribe(wakeAll);
   const unsubscribeWakeup = options.wakeup?.subscribe(wakeAll);
   let streamSubscription: { stop(): Promise<void> } | undefined;
+  let listener: Listener | undefined;
   const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, lagCountLimit: options.lagCountLimit ?? 10_000 });
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -140,6 +141,28 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       throw error;
     }
   }
+
+  /**
+   * Wake-ups: the one LISTEN connection of the process is the `Listener` of `@tally/eventstream` (it reconnects
+   * forever with the shared backoff); with `options.stream` it is the stream's, and the projector opens none.
+   * Its `application_name` does not start with the workers' prefix, so it is not counted as a live worker.
+   */
+  const startListener = (): void => {
+    if (options.stream) return;
+    listener = new Listener(
+      { connectionString, channel: options.store.channel, applicationName: `tally-projector-listen:${workerId}`.slice(0, 63) },
+      {
+        onNotification: wakeAll,
+        // Notifications sent before LISTEN was in place (or while it was down) are gone: read again now.
+        onListening: (reconnected) => {
+          if (reconnected) logger.info({ workerId }, 'LISTEN connection re-established: reading again');
+          wakeAll();
+        },
+        onError: (error) => logger.warn({ workerId, err: error }, `${error.message}; polling every ${ctx.pollIntervalMs} ms meanwhile`),
+      },
+    );
+    listener.start();
+  };
 
   /** Kysely ends the pool only if a Kysely query ever ran on it; batches check connections out of it directly. */
   async function closePool(): Promise<void> {
@@ -169,6 +192,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         await connection.connect();
         if (state !== 'starting') return; // stop() was called meanwhile
         state = 'running';
+        startListener();
         if (options.stream) {
           const items = [...projections.values()].map((p) => p.query);
           // A projection with no query reads every event: then the hint subscription must too.
@@ -182,6 +206,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         logger.info({ workerId, projections: [...projections.keys()] }, 'projector started');
       })().catch(async (error: unknown) => {
         state = 'stopped';
+        await listener?.close();
         await connection.close();
         throw error;
       });
@@ -200,7 +225,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       stopping = (async () => {
         await starting?.catch(() => {});
         unsubscribeWakeup?.();
-        await streamSubscription?.stop();
+        await Promise.all([streamSubscription?.stop(), listener?.close()]);
         await claims.stop(stopOptions.timeoutMs);
         await connection.close();
         await closePool();

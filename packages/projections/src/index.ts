@@ -2,7 +2,7 @@ export { appendInline, applyInline } from './apply-inline.js';
 export { defineProjection } from './define-projection.js';
 export { matchesQuery } from './match-query.js';
 export { createProjector } from './create-projector.js';
-export type { Projector, ProjectorOptions, WakeupStream } from './create-projector.js';
+export type { Projector, ProjectorOptions, WakeupSource, WakeupStream } from './create-projector.js';
 export {
   BatchAbandonedError,
   CatchUpError,
@@ -18,6 +18,5 @@ export type { ProjectionErrorCode } from './errors.js';
 export { silentLogger } from './logger.js';
 export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
-export type { WakeupSource } from './worker-connection.js';
 export type { ProjectorConfig } from './cli/config.js';
 export type { AnyProjection, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';
