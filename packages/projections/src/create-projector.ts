@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventShape, Query } from '@tally/eventstore';
-import { Listener } from '@tally/eventstream';
+import type { Listener } from '@tally/eventstream';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
@@ -146,9 +146,12 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
    * Wake-ups: the one LISTEN connection of the process is the `Listener` of `@tally/eventstream` (it reconnects
    * forever with the shared backoff); with `options.stream` it is the stream's, and the projector opens none.
    * Its `application_name` does not start with the workers' prefix, so it is not counted as a live worker.
+   * Loaded by `start()` only: `status()` and `rebuild()` (the CLI's short-lived commands) never LISTEN.
    */
-  const startListener = (): void => {
+  const startListener = async (): Promise<void> => {
     if (options.stream) return;
+    const { Listener } = await import('@tally/eventstream');
+    if (stopRequested) return; // stop() was called meanwhile
     listener = new Listener(
       { connectionString, channel: options.store.channel, applicationName: `tally-projector-listen:${workerId}`.slice(0, 63) },
       {
@@ -192,7 +195,8 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         await connection.connect();
         if (state !== 'starting') return; // stop() was called meanwhile
         state = 'running';
-        startListener();
+        await startListener();
+        if (stopRequested) return; // stop() was called meanwhile
         if (options.stream) {
           const items = [...projections.values()].map((p) => p.query);
           // A projection with no query reads every event: then the hint subscription must too.
