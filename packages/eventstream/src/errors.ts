@@ -1,9 +1,22 @@
 import type { Checkpoint } from './checkpoint.js';
 
+/**
+ * Every `code` an {@link EventStreamError} can carry. A literal union, so that comparing `error.code` with a
+ * misspelt code does not compile.
+ */
+export type EventStreamErrorCode =
+  | 'INVALID_CHECKPOINT'
+  | 'INVALID_OPTION'
+  | 'STREAM_CLOSED'
+  | 'HANDLER_FAILED'
+  | 'HANDLER_TIMEOUT'
+  | 'READ_FAILED'
+  | 'LISTENER_UNAVAILABLE';
+
 /** Base class of every error `@tally/eventstream` throws or emits; `code` is stable and meant for programs. */
 export class EventStreamError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: EventStreamErrorCode;
+  constructor(code: EventStreamErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

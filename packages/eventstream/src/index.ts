@@ -18,7 +18,9 @@ export {
   SubscriptionHandlerError,
   SubscriptionReadError,
 } from './errors.js';
-export type { FailedBatch } from './errors.js';
+export type { EventStreamErrorCode, FailedBatch } from './errors.js';
+export { Listener } from './listener.js';
+export type { ListenerCallbacks, ListenerOptions } from './listener.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export type {

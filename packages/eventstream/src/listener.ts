@@ -36,10 +36,19 @@ const coalesceMs = 3;
 const closeTimeoutMs = 5_000;
 
 /**
- * The one LISTEN connection of a stream, on pg-listen. It reconnects without ever giving up (pg-listen's
- * default gives up after 3 s), keeps trying when the first connection fails, reports a burst of
- * notifications once, and on `close()` also ends a reconnect loop in flight, which pg-listen alone would
- * leave running forever.
+ * The one LISTEN connection of an event stream or a projector (`@tally/projections` wakes its runners with
+ * it), on pg-listen. It reconnects without ever giving up (pg-listen's default gives up after 3 s), with the
+ * shared {@link backoffDelay}, keeps trying when the first connection fails, reports a burst of notifications
+ * once, and on `close()` also ends a reconnect loop in flight, which pg-listen alone would leave running
+ * forever. Notifications are hints only: whoever uses it must also poll, and read again on `onListening`
+ * with `reconnected: true` (notifications sent while it was down are gone).
+ * @example
+ * const listener = new Listener(
+ *   { connectionString, channel: store.channel, applicationName: 'my-worker-listen' },
+ *   { onNotification: () => wake(), onListening: (reconnected) => reconnected && wake(), onError: (error) => log(error) },
+ * );
+ * listener.start();
+ * await listener.close();
  */
 export class Listener {
   readonly #options: ListenerOptions;
@@ -144,7 +153,7 @@ export class Listener {
     this.#listening = false;
     if (attempt === 1 && this.#everConnected && !this.#closed) {
       this.#callbacks.onError(
-        new ListenerError('The LISTEN connection was lost; reconnecting (subscriptions keep polling)', {
+        new ListenerError('The LISTEN connection was lost; reconnecting (polling meanwhile)', {
           cause: new Error('connection ended'),
         }),
       );

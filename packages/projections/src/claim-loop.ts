@@ -1,6 +1,6 @@
 import type { EventShape } from '@tally/eventstore';
 import type { Kysely } from 'kysely';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '@tally/eventstore';
 import { coerceError } from './errors.js';
 import { ProjectionRunner, type RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
@@ -83,7 +83,7 @@ export class ClaimLoop<E extends EventShape> {
   private schedule(): void {
     if (!this.running) return;
     const { claimIntervalMs } = this.options;
-    const delay = this.failures === 0 ? claimIntervalMs : backoffDelay(this.failures, claimIntervalMs, Math.max(claimIntervalMs, maxClaimBackoffMs));
+    const delay = this.failures === 0 ? claimIntervalMs : backoffDelay(this.failures, { baseMs: claimIntervalMs, maxMs: Math.max(claimIntervalMs, maxClaimBackoffMs) });
     this.timer = setTimeout(() => {
       this.claiming = this.claimOnce().finally(() => this.schedule());
     }, delay);

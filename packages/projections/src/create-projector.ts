@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventShape, Query } from '@tally/eventstore';
+import type { Listener } from '@tally/eventstream';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
 import { validTimeout } from './define-projection.js';
-import { ConfigurationError, UnknownProjectionError } from './errors.js';
+import { ConfigurationError, ProjectionError, ProjectorStoppedError, UnknownProjectionError } from './errors.js';
 import { silentLogger } from './logger.js';
 import type { RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
@@ -18,12 +19,16 @@ import { createParkActions } from './parking/park-actions.js';
 import type { ParkedEvent, ParkOutcome, Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
-export type { ProjectorOptions, WakeupStream } from './projector-options.js';
+export type { ProjectorOptions, WakeupSource, WakeupStream } from './projector-options.js';
 
 /** A projector worker. */
 export interface Projector {
   readonly workerId: string;
-  /** Migrates, sets up read tables, and starts claiming and running projections. Safe to call twice; not after `stop()`. */
+  /**
+   * Migrates, sets up read tables, and starts claiming and running projections. Safe to call twice, or again
+   * while it runs (the same promise).
+   * @throws {ProjectorStoppedError} after `stop()` (or a failed start): create a new projector
+   */
   start(): Promise<void>;
   /**
    * Stops claiming, lets every batch in flight commit, releases the locks. A batch never holds it up past its
@@ -32,8 +37,10 @@ export interface Projector {
   stop(options?: { readonly timeoutMs?: number }): Promise<void>;
   /**
    * Resets the projection's read tables and checkpoint to the start in one transaction (from any process);
-   * its worker then replays it. Resolves once the reset is committed (not when replay has caught up).
+   * its worker then replays it. Resolves once the reset is committed (not when replay has caught up). Works
+   * before `start()` too.
    * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection
+   * @throws {ProjectorStoppedError} after `stop()`
    */
   rebuild(name: string): Promise<void>;
   /** Open parked and held events of a projection (`onError: 'park'`), in the order it reads events. */
@@ -58,7 +65,10 @@ export interface Projector {
    * to resume. A worker takes it up at its next claim.
    */
   resume(name: string): Promise<boolean>;
-  /** Every projection's state, checkpoint, lag, last error and owner. */
+  /**
+   * Every projection's state, checkpoint, lag, last error and owner.
+   * @throws {ProjectorStoppedError} after `stop()`
+   */
   status(): Promise<ProjectionStatus[]>;
   /** Names of the projections this process runs now. */
   owned(): string[];
@@ -68,6 +78,7 @@ export interface Projector {
    * are applied once settled, so a transaction open anywhere on the server delays it until it ends. For
    * tests, demos and read-your-writes. `lagEvents` in `status()` cannot tell this: it counts settled events only.
    * @throws {CatchUpError} when a projection has failed, or after `timeoutMs` (default 30 000)
+   * @throws {ProjectorStoppedError} after `stop()`, also when `stop()` is called while it waits
    */
   waitForCatchUp(options?: { readonly timeoutMs?: number }): Promise<void>;
 }
@@ -117,7 +128,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     handlerTimeoutMs,
     logger,
   };
-  const connection = new WorkerConnection(connectionString, schema, options.store.channel, workerId);
+  const connection = new WorkerConnection(connectionString, schema, workerId);
   const claims = new ClaimLoop<E>({
     projections,
     ctx,
@@ -128,15 +139,56 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   });
   const { runners } = claims;
   const wakeAll = () => claims.wakeAll();
-  connection.subscribe(wakeAll);
   const unsubscribeWakeup = options.wakeup?.subscribe(wakeAll);
   let streamSubscription: { stop(): Promise<void> } | undefined;
+  let listener: Listener | undefined;
   const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, lagCountLimit: options.lagCountLimit ?? 10_000 });
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let prepared = false;
+  /** Set by `stop()`: the pool is closed or about to be. */
+  let stopRequested = false;
+
+  /**
+   * Runs `work` unless `stop()` was called. A call in flight that fails because `stop()` closed the pool under it
+   * fails with {@link ProjectorStoppedError} (the raw error as `cause`), not with a pool error.
+   */
+  async function whileOpen<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (stopRequested) throw new ProjectorStoppedError(operation);
+    try {
+      return await work();
+    } catch (error) {
+      if (stopRequested && !(error instanceof ProjectionError)) throw new ProjectorStoppedError(operation, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * Wake-ups: the one LISTEN connection of the process is the `Listener` of `@tally/eventstream` (it reconnects
+   * forever with the shared backoff); with `options.stream` it is the stream's, and the projector opens none.
+   * Its `application_name` does not start with the workers' prefix, so it is not counted as a live worker.
+   * Loaded by `start()` only: `status()` and `rebuild()` (the CLI's short-lived commands) never LISTEN.
+   */
+  const startListener = async (): Promise<void> => {
+    if (options.stream) return;
+    const { Listener } = await import('@tally/eventstream');
+    if (stopRequested) return; // stop() was called meanwhile
+    listener = new Listener(
+      { connectionString, channel: options.store.channel, applicationName: `tally-projector-listen:${workerId}`.slice(0, 63) },
+      {
+        onNotification: wakeAll,
+        // Notifications sent before LISTEN was in place (or while it was down) are gone: read again now.
+        onListening: (reconnected) => {
+          if (reconnected) logger.info({ workerId }, 'LISTEN connection re-established: reading again');
+          wakeAll();
+        },
+        onError: (error) => logger.warn({ workerId, err: error }, `${error.message}; polling every ${ctx.pollIntervalMs} ms meanwhile`),
+      },
+    );
+    listener.start();
+  };
 
   /** Kysely ends the pool only if a Kysely query ever ran on it; batches check connections out of it directly. */
   async function closePool(): Promise<void> {
@@ -159,18 +211,22 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     prepared = true;
   }
 
+  const park = createParkActions<E>({ ctx, projections, prepare, changed: (name) => runners.get(name)?.wake() });
+
   const projector: Projector = {
     workerId,
     start() {
       if (state === 'running') return Promise.resolve();
       if (state === 'starting' && starting) return starting;
-      if (state !== 'new') return Promise.reject(new ConfigurationError(`cannot start a projector that is ${state} (create a new one)`));
+      if (state !== 'new') return Promise.reject(new ProjectorStoppedError('start'));
       state = 'starting';
       starting = (async () => {
         await prepare();
         await connection.connect();
         if (state !== 'starting') return; // stop() was called meanwhile
         state = 'running';
+        await startListener();
+        if (stopRequested) return; // stop() was called meanwhile
         if (options.stream) {
           const items = [...projections.values()].map((p) => p.query);
           // A projection with no query reads every event: then the hint subscription must too.
@@ -184,6 +240,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         logger.info({ workerId, projections: [...projections.keys()] }, 'projector started');
       })().catch(async (error: unknown) => {
         state = 'stopped';
+        await listener?.close();
         await connection.close();
         throw error;
       });
@@ -191,16 +248,18 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     },
 
     stop(stopOptions = {}) {
+      stopRequested = true;
+      if (stopping) return stopping;
       if (state === 'stopped' || state === 'new') {
         state = 'stopped';
-        return stopping ?? closePool();
+        stopping = closePool();
+        return stopping;
       }
-      if (state === 'stopping' && stopping) return stopping;
       state = 'stopping';
       stopping = (async () => {
         await starting?.catch(() => {});
         unsubscribeWakeup?.();
-        await streamSubscription?.stop();
+        await Promise.all([streamSubscription?.stop(), listener?.close()]);
         await claims.stop(stopOptions.timeoutMs);
         await connection.close();
         await closePool();
@@ -210,21 +269,26 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       return stopping;
     },
 
-    async rebuild(name) {
-      const projection = projections.get(name);
-      if (!projection) throw new UnknownProjectionError(name);
-      if (projection.inline) throw new ConfigurationError(`projection "${name}" is inline: rebuild it by replaying with applyInline`);
-      await prepare();
-      await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
-      runners.get(name)?.wake();
+    rebuild(name) {
+      return whileOpen('rebuild', async () => {
+        const projection = projections.get(name);
+        if (!projection) throw new UnknownProjectionError(name);
+        if (projection.inline) throw new ConfigurationError(`projection "${name}" is inline: rebuild it by replaying with applyInline`);
+        await prepare();
+        await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
+        runners.get(name)?.wake();
+      });
     },
 
-    ...createParkActions<E>({ ctx, projections, prepare, changed: (name) => runners.get(name)?.wake() }),
+    parked: (name) => whileOpen('parked', () => park.parked(name)),
+    retryParked: (name, retryOptions) => whileOpen('retryParked', () => park.retryParked(name, retryOptions)),
+    skipParked: (name, skipOptions) => whileOpen('skipParked', () => park.skipParked(name, skipOptions)),
+    resume: (name) => whileOpen('resume', () => park.resume(name)),
 
-    status: reader.status,
+    status: () => whileOpen('status', () => reader.status()),
     owned: () => [...runners.keys()],
 
-    waitForCatchUp: reader.waitForCatchUp,
+    waitForCatchUp: (waitOptions) => whileOpen('waitForCatchUp', () => reader.waitForCatchUp(waitOptions)),
   };
   return projector;
 }

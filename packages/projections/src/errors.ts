@@ -1,23 +1,41 @@
 import type { Horizon } from '@tally/eventstore';
+
+/**
+ * Every `code` a {@link ProjectionError} can carry. A literal union, so that comparing `error.code` with a
+ * misspelt code does not compile.
+ */
+export type ProjectionErrorCode =
+  | 'INVALID_CONFIGURATION'
+  | 'UNKNOWN_PROJECTION'
+  | 'CHECKPOINT_MOVED'
+  | 'HANDLER_FAILED'
+  | 'HANDLER_TIMEOUT'
+  | 'BATCH_ABANDONED'
+  | 'CATCH_UP_FAILED'
+  | 'PROJECTOR_STOPPED'
+  | 'PARKED_EVENT_NOT_FOUND';
+
 /** Base class of every error `@tally/projections` throws; `code` is stable and meant for programs. */
 export class ProjectionError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ProjectionErrorCode;
+  constructor(code: ProjectionErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
-/** Invalid options or projection definitions. */
+/** Invalid options or projection definitions (the code is the store's, `INVALID_CONFIGURATION`). Nothing was started. */
 export class ConfigurationError extends ProjectionError {
-  constructor(message: string) {
-    super('CONFIGURATION', message);
+  declare readonly code: 'INVALID_CONFIGURATION';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_CONFIGURATION', message, options);
   }
 }
 
 /** `rebuild`/`status` named a projection the projector does not know. */
 export class UnknownProjectionError extends ProjectionError {
+  declare readonly code: 'UNKNOWN_PROJECTION';
   constructor(readonly projection: string) {
     super('UNKNOWN_PROJECTION', `no projection named "${projection}"`);
   }
@@ -25,6 +43,7 @@ export class UnknownProjectionError extends ProjectionError {
 
 /** The checkpoint moved under a batch (another worker or a rebuild): the batch was rolled back. */
 export class CheckpointMovedError extends ProjectionError {
+  declare readonly code: 'CHECKPOINT_MOVED';
   constructor(readonly projection: string) {
     super('CHECKPOINT_MOVED', `checkpoint of "${projection}" moved under the batch; rolled back`);
   }
@@ -32,6 +51,7 @@ export class CheckpointMovedError extends ProjectionError {
 
 /** A projection's handler threw; the batch was rolled back. */
 export class ProjectionHandlerError extends ProjectionError {
+  declare readonly code: 'HANDLER_FAILED';
   constructor(
     readonly projection: string,
     /** Position of the event the handler failed on (the first of its batch, until the batch is split). */
@@ -44,6 +64,7 @@ export class ProjectionHandlerError extends ProjectionError {
 
 /** A projection's handler did not finish within its `handlerTimeoutMs`: the batch was abandoned and rolled back. */
 export class HandlerTimeoutError extends ProjectionError {
+  declare readonly code: 'HANDLER_TIMEOUT';
   constructor(
     readonly timeoutMs: number,
     options?: { cause?: unknown },
@@ -57,6 +78,7 @@ export class HandlerTimeoutError extends ProjectionError {
  * transaction was rolled back. Not the handler's fault, so it does not count as a failed handler attempt.
  */
 export class BatchAbandonedError extends ProjectionError {
+  declare readonly code: 'BATCH_ABANDONED';
   constructor(
     readonly projection: string,
     readonly reason: string,
@@ -68,6 +90,7 @@ export class BatchAbandonedError extends ProjectionError {
 
 /** `waitForCatchUp` gave up: a projection failed, or did not reach the target within the time allowed. */
 export class CatchUpError extends ProjectionError {
+  declare readonly code: 'CATCH_UP_FAILED';
   constructor(
     readonly projection: string,
     message: string,
@@ -80,6 +103,7 @@ export class CatchUpError extends ProjectionError {
 
 /** `skipParked` named a position the projection has not parked (nor held). */
 export class ParkedEventNotFoundError extends ProjectionError {
+  declare readonly code: 'PARKED_EVENT_NOT_FOUND';
   constructor(
     readonly projection: string,
     readonly position: bigint,
@@ -88,10 +112,20 @@ export class ParkedEventNotFoundError extends ProjectionError {
   }
 }
 
-/** The projector was stopped. */
+/**
+ * The projector was stopped (or is stopping): `start()`, `rebuild()`, `status()` and `waitForCatchUp()` refuse
+ * to run, and a call still in flight when `stop()` closed the projector's connections fails with this error
+ * (the connection error as `cause`). A stopped projector, or one whose `start()` failed, cannot be started
+ * again: create a new one.
+ */
 export class ProjectorStoppedError extends ProjectionError {
-  constructor() {
-    super('STOPPED', 'the projector is stopped');
+  declare readonly code: 'PROJECTOR_STOPPED';
+  constructor(
+    /** The call that was refused, e.g. `status`. */
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super('PROJECTOR_STOPPED', `${operation}() refused: the projector is stopped; create a new projector to run projections again`, options);
   }
 }
 

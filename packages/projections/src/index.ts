@@ -3,7 +3,7 @@ export { defineProjection } from './define-projection.js';
 export type { ProjectionBuilder } from './define-projection.js';
 export { matchesQuery } from './match-query.js';
 export { createProjector } from './create-projector.js';
-export type { Projector, ProjectorOptions, WakeupStream } from './create-projector.js';
+export type { Projector, ProjectorOptions, WakeupSource, WakeupStream } from './create-projector.js';
 export {
   BatchAbandonedError,
   CatchUpError,
@@ -16,9 +16,9 @@ export {
   ProjectorStoppedError,
   UnknownProjectionError,
 } from './errors.js';
+export type { ProjectionErrorCode } from './errors.js';
 export { silentLogger } from './logger.js';
 export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
-export type { WakeupSource } from './worker-connection.js';
 export type { ProjectorConfig } from './cli/config.js';
 export type { AnyProjection, ParkedEvent, ParkOutcome, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';

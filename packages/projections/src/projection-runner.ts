@@ -1,7 +1,7 @@
 import type { EventShape, EventStore, SettledCheckpoint } from '@tally/eventstore';
 import type { Kysely, Transaction } from 'kysely';
 import type pg from 'pg';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '@tally/eventstore';
 import { BatchTransaction } from './batch-transaction.js';
 import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss, ProjectionHandlerError } from './errors.js';
 import { findPoison } from './find-poison.js';
@@ -137,11 +137,11 @@ export class ProjectionRunner<E extends EventShape> {
             if (isolated === 'moved' && !(await this.retrying(() => this.prepare()))) return;
             continue;
           }
-          await this.sleep(backoffDelay(handlerAttempts, this.ctx.retryDelayMs, 30_000), false);
+          await this.sleep(backoffDelay(handlerAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 30_000 }), false);
         } else {
           otherAttempts += 1;
           this.ctx.logger.warn({ projection: name, attempt: otherAttempts, err: coerceError(error) }, 'projection batch failed; retrying');
-          await this.sleep(backoffDelay(otherAttempts, this.ctx.retryDelayMs, 10_000));
+          await this.sleep(backoffDelay(otherAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
         }
         continue;
       }
@@ -290,7 +290,7 @@ export class ProjectionRunner<E extends EventShape> {
         return await work();
       } catch (error) {
         this.ctx.logger.warn({ projection: this.projection.name, err: coerceError(error) }, 'projector database call failed; retrying');
-        await this.sleep(backoffDelay(attempt, this.ctx.retryDelayMs, 10_000));
+        await this.sleep(backoffDelay(attempt, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
       }
     }
     return undefined;

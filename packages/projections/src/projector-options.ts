@@ -1,7 +1,12 @@
 import type { EventShape, EventStore, Query } from '@tally/eventstore';
 import type { ProjectorLogger } from './logger.js';
 import type { AnyProjection } from './types.js';
-import type { WakeupSource } from './worker-connection.js';
+
+/** Wakes projection runners up when new events may be there. A hint only: runners also poll. */
+export interface WakeupSource {
+  /** Calls `listener` on each hint; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
 
 /** Options of `createProjector`. */
 export interface ProjectorOptions<E extends EventShape> {
@@ -12,7 +17,10 @@ export interface ProjectorOptions<E extends EventShape> {
   readonly connectionString?: string;
   /** Events read and handled per transaction. @defaultValue 500 */
   readonly batchSize?: number;
-  /** Longest wait for new events when NOTIFY hints are missed. @defaultValue 1000 */
+  /**
+   * Longest wait for new events when NOTIFY hints are missed (the LISTEN connection is down or reconnecting, or
+   * a notification was lost). @defaultValue 1000
+   */
   readonly pollIntervalMs?: number;
   /** How often the worker looks for projections nobody runs (the takeover delay after a crash). @defaultValue 1000 */
   readonly claimIntervalMs?: number;
@@ -39,14 +47,16 @@ export interface ProjectorOptions<E extends EventShape> {
    */
   readonly onOwnershipChange?: (change: { readonly projection: string; readonly owned: boolean; readonly workerId: string }) => Promise<void> | void;
   /**
-   * Extra wake-up hints besides the worker's own LISTEN on `store.channel` (e.g. an `@tally/eventstream`
-   * subscription). Hints only: runners always read from their checkpoint, and poll every `pollIntervalMs`.
+   * Extra wake-up hints besides the LISTEN on `store.channel` (e.g. an `@tally/eventstream` subscription). Hints
+   * only: runners always read from their checkpoint, and poll every `pollIntervalMs`.
    */
   readonly wakeup?: WakeupSource;
   /**
    * An `@tally/eventstream` stream: the projector subscribes to the events its projections read (from the end)
    * and takes each batch as a wake-up hint. The batches themselves are not applied: runners read from their own
-   * checkpoints, in their own transactions.
+   * checkpoints, in their own transactions. The stream's LISTEN connection is then the process's only one: the
+   * projector opens no `Listener` of its own.
+   * @defaultValue none: the projector LISTENs on `store.channel` with its own `Listener` from `@tally/eventstream`
    */
   readonly stream?: WakeupStream<E>;
   /** Cap of the matching events counted for `lagEvents` in `status()`. @defaultValue 10000 */

@@ -1,25 +1,18 @@
 import pg from 'pg';
 
-/** Wakes projection runners up when new events may be there. NOTIFY is only a hint: runners also poll. */
-export interface WakeupSource {
-  /** Calls `listener` on each hint; returns the unsubscribe function. */
-  subscribe(listener: () => void): () => void;
-}
-
 /**
  * The worker's dedicated session: holds the session advisory locks that make it the one runner of its
- * projections (the server releases them when the session ends, e.g. when the process is killed), LISTENs on
- * the store's channel, and is counted as a live worker through its `application_name`.
+ * projections (the server releases them when the session ends, e.g. when the process is killed), and is
+ * counted as a live worker through its `application_name`. It does not LISTEN: wake-ups come from the
+ * projector's `Listener` (`@tally/eventstream`), whose connection has another `application_name`.
  */
-export class WorkerConnection implements WakeupSource {
+export class WorkerConnection {
   private client: pg.Client | undefined;
-  private readonly listeners = new Set<() => void>();
   private lostHandler: (() => void) | undefined;
 
   constructor(
     private readonly connectionString: string,
     private readonly schema: string,
-    private readonly channel: string,
     readonly workerId: string,
   ) {}
 
@@ -35,11 +28,6 @@ export class WorkerConnection implements WakeupSource {
   /** Called each time an open session is lost (every lock is then gone); not for a `connect()` that fails. */
   onLost(handler: () => void): void {
     this.lostHandler = handler;
-  }
-
-  subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   async connect(): Promise<void> {
@@ -62,12 +50,8 @@ export class WorkerConnection implements WakeupSource {
     };
     client.on('error', onLost);
     client.on('end', onLost);
-    client.on('notification', () => {
-      for (const listener of this.listeners) listener();
-    });
-    await client.connect();
     try {
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      await client.connect();
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
