@@ -129,7 +129,7 @@ export class ProjectionRunner<E extends EventShape> {
             } catch (isolating) {
               // Not the handler's failure (a lost connection, say): try again later, splitting again.
               this.ctx.logger.warn({ projection: name, err: coerceError(isolating) }, 'could not split the failing batch; retrying');
-              await this.sleep(backoffDelay(handlerAttempts, this.ctx.retryDelayMs, 10_000));
+              await this.sleep(backoffDelay(handlerAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
               continue;
             }
             if (isolated === 'stopped') return;
