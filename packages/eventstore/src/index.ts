@@ -53,5 +53,7 @@ export type {
   StreamOptions,
 } from './types.js';
 export { backoffDelay } from './backoff.js';
+export { runMigrations } from './schema/run-migrations.js';
+export type { MigrationSet } from './schema/run-migrations.js';
 export type { BackoffOptions } from './backoff.js';
 export { jsonContains, matchesQuery } from './match-query.js';

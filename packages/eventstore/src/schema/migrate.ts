@@ -1,31 +1,19 @@
-import { Migrator, sql, type Kysely } from 'kysely';
-import { lockHash } from '../lock-keys.js';
+import type { Kysely } from 'kysely';
 import { migrations } from './migrations.js';
 import { relocateIfMoved } from './relocate.js';
+import { runMigrations } from './run-migrations.js';
 
 /**
- * Brings the schema up to date. Idempotent, and safe when several processes run it at once: they queue
- * on a session advisory lock, and the later ones find nothing left to do. Then it checks whether the store
- * was restored or copied into another cluster or database, and makes it whole there (`relocate.ts`).
+ * Brings the schema up to date (see {@link runMigrations}: idempotent, and safe when several processes run it at
+ * once). Then it checks whether the store was restored or copied into another cluster or database, and makes it
+ * whole there (`relocate.ts`).
  */
 export async function migrateSchema(db: Kysely<unknown>, schema: string): Promise<void> {
-  const lockKey = lockHash(schema, 'migrate').toString();
-  await db.connection().execute(async (connection) => {
-    await sql`SELECT pg_advisory_lock(${lockKey}::bigint)`.execute(connection);
-    try {
-      await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection);
-      const migrator = new Migrator({
-        db: connection,
-        provider: { getMigrations: async () => migrations(schema) },
-        migrationTableSchema: schema,
-        migrationTableName: 'tally_migration',
-        migrationLockTableName: 'tally_migration_lock',
-      });
-      const { error } = await migrator.migrateToLatest();
-      if (error) throw error;
-      await relocateIfMoved(connection, `"${schema}"`, schema);
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${lockKey}::bigint)`.execute(connection);
-    }
+  await runMigrations(db, {
+    schema,
+    table: 'tally_migration',
+    lockName: 'migrate',
+    migrations: migrations(schema),
+    after: (connection) => relocateIfMoved(connection, `"${schema}"`, schema),
   });
 }
