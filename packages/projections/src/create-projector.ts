@@ -10,10 +10,11 @@ import { silentLogger } from './logger.js';
 import type { RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
 import { createStatusReader } from './projector-status.js';
-import { rebuildProjection } from './rebuild-projection.js';
+import { rebuildProjection, requestProjectionBuild } from './rebuild-projection.js';
 import { migrateProjector } from './schema/migrate.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { ensureCheckpoint } from './sql/ensure-checkpoint.js';
+import { loadCheckpoints } from './sql/load-checkpoints.js';
 import type { Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
@@ -30,9 +31,12 @@ export interface Projector {
    */
   stop(options?: { readonly timeoutMs?: number }): Promise<void>;
   /**
-   * Resets the projection's read tables and checkpoint to the start in one transaction (from any process);
-   * its worker then replays it. Resolves once the reset is committed (not when replay has caught up).
-   * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection
+   * Rebuilds the projection from the start (from any process). With `tables`: requests a build beside the live
+   * tables, which keep serving until it has caught up and replaced them (`status()` shows it as `build`).
+   * Without: resets the read tables and checkpoint to the start in one transaction, and its worker replays it
+   * into the emptied tables. Resolves once the request or the reset is committed (not when it has caught up).
+   * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection, or one whose live
+   * version is newer than this process's
    */
   rebuild(name: string): Promise<void>;
   /** Every projection's state, checkpoint, lag, last error and owner. */
@@ -103,12 +107,12 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     claimIntervalMs: options.claimIntervalMs ?? 1000,
     ...(options.onOwnershipChange ? { onOwnershipChange: options.onOwnershipChange } : {}),
   });
-  const { runners } = claims;
+  const { runners, builds } = claims;
   const wakeAll = () => claims.wakeAll();
   connection.subscribe(wakeAll);
   const unsubscribeWakeup = options.wakeup?.subscribe(wakeAll);
   let streamSubscription: { stop(): Promise<void> } | undefined;
-  const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, lagCountLimit: options.lagCountLimit ?? 10_000 });
+  const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, builds, lagCountLimit: options.lagCountLimit ?? 10_000 });
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let starting: Promise<void> | undefined;
@@ -124,8 +128,11 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   async function prepare(): Promise<void> {
     if (prepared) return;
     await migrateProjector(db, schema);
+    const live = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row.version]));
     for (const projection of projections.values()) {
-      await projection.setup(db as unknown as Kysely<unknown>);
+      // With `tables`, the live tables are set up by the live version only: another version's go into its build.
+      const version = live.get(projection.name);
+      if (!projection.tables || version === undefined || version === projection.version) await projection.setup(db as unknown as Kysely<unknown>);
       await ensureCheckpoint(scoped, projection.name, projection.version);
     }
     prepared = true;
@@ -187,7 +194,8 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       if (!projection) throw new UnknownProjectionError(name);
       if (projection.inline) throw new ConfigurationError(`projection "${name}" is inline: rebuild it by replaying with applyInline`);
       await prepare();
-      await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
+      if (projection.tables) await requestProjectionBuild(db, schema, projection);
+      else await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
       runners.get(name)?.wake();
     },
 

@@ -22,7 +22,7 @@ export function validTimeout(value: unknown): value is number {
  *   reset: async (trx) => { await trx.deleteFrom('balances').execute(); },
  *   handle: async (events, trx) => { for (const e of events) { … } },
  * });
- * @throws {ConfigurationError} on an invalid name, version or handlerTimeoutMs
+ * @throws {ConfigurationError} on an invalid name, version, tables or handlerTimeoutMs
  */
 export function defineProjection<E extends EventShape, DB, T extends EventType<E> = EventType<E>>(
   definition: ProjectionDefinition<E, DB, T>,
@@ -36,10 +36,24 @@ export function defineProjection<E extends EventShape, DB, T extends EventType<E
   if (!Array.isArray(definition.query)) {
     throw new ConfigurationError(`projection "${definition.name}": query must be an array of query items`);
   }
+  validateTables(definition.name, definition.tables);
   const timeout = definition.handlerTimeoutMs;
   if (timeout !== undefined && !validTimeout(timeout)) {
     throw new ConfigurationError(`projection "${definition.name}": handlerTimeoutMs must be an integer from 1 to ${maxHandlerTimeoutMs}`);
   }
   // The handler only ever receives events matching the query, i.e. of the types T: widening is sound.
   return definition as unknown as Projection<E, DB>;
+}
+
+/** Names a rebuild can shadow and swap: unqualified identifiers of at most 63 bytes, each listed once. */
+const tablePattern = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+function validateTables(name: string, tables: unknown): void {
+  if (tables === undefined) return;
+  const valid =
+    Array.isArray(tables) &&
+    tables.length > 0 &&
+    tables.every((t) => typeof t === 'string' && tablePattern.test(t) && Buffer.byteLength(t) <= 63) &&
+    new Set(tables).size === tables.length;
+  if (!valid) throw new ConfigurationError(`projection "${name}": tables must list distinct unqualified table names (letters, digits, _ and $; at most 63 bytes)`);
 }

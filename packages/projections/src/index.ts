@@ -19,4 +19,4 @@ export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
 export type { WakeupSource } from './worker-connection.js';
 export type { ProjectorConfig } from './cli/config.js';
-export type { AnyProjection, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';
+export type { AnyProjection, Projection, ProjectionBuildStatus, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';
