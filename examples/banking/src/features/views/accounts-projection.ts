@@ -12,6 +12,7 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>({
   name: 'bank-accounts',
   version: 1,
   query: [{ types: bankEventTypes }],
+  tables: ['bank_accounts'],
   setup: async (db) => {
     await sql`
       CREATE TABLE IF NOT EXISTS bank_accounts (

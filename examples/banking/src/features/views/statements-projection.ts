@@ -12,6 +12,7 @@ export const statementsProjection = defineProjection<BankEvent, BankReadDb>({
   name: 'bank-statements',
   version: 1,
   query: [{ types: bankEventTypes }],
+  tables: ['bank_statement_lines'],
   setup: async (db) => {
     await sql`
       CREATE TABLE IF NOT EXISTS bank_statement_lines (
