@@ -133,12 +133,19 @@ export class ClaimLoop<E extends EventShape> {
       const p = projections.get(row.name);
       return p && !p.inline && !(row.status === 'failed' && row.version === p.version) && (p.tables ? row.version === p.version : row.version <= p.version);
     });
+    const withTables = rows.filter((row) => projections.get(row.name)?.tables).map((row) => row.name);
+    const builds = new Map(withTables.length === 0 ? [] : (await loadBuilds(scoped, withTables)).map((build) => [build.name, build]));
+    // While a newer version is built, only workers of the live version can run the live tables: outside the fair
+    // share, or the workers of the new version (counted as live workers) would leave them unrun.
+    const pinned = new Set(runnable.filter((row) => (builds.get(row.name)?.version ?? 0) > row.version).map((row) => row.name));
+    const shared = () => [...this.runners.keys()].filter((name) => !pinned.has(name));
     const live = await connection.liveWorkers();
-    const quota = Math.ceil(runnable.length / live);
+    const quota = Math.ceil((runnable.length - pinned.size) / live);
     // Give back projections above the fair share (newest workers pick them up).
-    for (const name of [...this.runners.keys()].slice(quota)) await this.release(name);
+    for (const name of shared().slice(quota)) await this.release(name);
     for (const row of runnable) {
-      if (!this.running || this.runners.size >= quota) break;
+      if (!this.running) break;
+      if (!pinned.has(row.name) && shared().length >= quota) continue;
       if (this.runners.has(row.name) || this.isRetiring(row.name)) continue;
       if (!(await connection.tryLock(row.name))) continue;
       if (!this.running) {
@@ -152,15 +159,13 @@ export class ClaimLoop<E extends EventShape> {
       this.logger.info({ projection: row.name, workerId: this.workerId }, 'claimed projection');
       runner.start();
     }
-    await this.claimBuilds(rows);
+    await this.claimBuilds(rows, builds);
   }
 
   /** Takes the build lock of each projection this worker should build and nobody builds yet (beside the fair share). */
-  private async claimBuilds(rows: readonly CheckpointRow[]): Promise<void> {
-    const { connection, projections, scoped, ctx } = this.options;
+  private async claimBuilds(rows: readonly CheckpointRow[], builds: ReadonlyMap<string, BuildRow>): Promise<void> {
+    const { connection, projections, ctx } = this.options;
     const candidates = rows.filter((row) => projections.get(row.name)?.tables);
-    if (candidates.length === 0) return;
-    const builds = new Map((await loadBuilds(scoped, candidates.map((row) => row.name))).map((build) => [build.name, build]));
     for (const row of candidates) {
       const projection = projections.get(row.name)!;
       if (!this.running) break;
