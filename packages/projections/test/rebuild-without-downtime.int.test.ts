@@ -198,6 +198,36 @@ describe('rebuild without downtime (projections with tables)', () => {
     await worker.stop();
   });
 
+  it('a switch that cannot be made rolls back entirely: the old version keeps serving, and status() says why', async () => {
+    const v1 = projector([stampedBalances('refused', 'refused_accounts', 1)]);
+    await v1.start();
+    await v1.waitForCatchUp({ timeoutMs: 60_000 });
+    // Version 2's setup creates a table it does not list in `tables`: the build must not switch.
+    const v2Definition = stampedBalances('refused', 'refused_accounts', 2);
+    const v2 = projector([
+      {
+        ...v2Definition,
+        setup: async (db: Kysely<ReadDb>) => {
+          await v2Definition.setup(db);
+          await sql`CREATE TABLE IF NOT EXISTS refused_extra (id int)`.execute(db);
+        },
+      },
+    ]);
+    await v2.start();
+    const failedSwitch = async () => (await v2.status())[0]!.build?.lastError ?? '';
+    expect(await eventually(async () => (await failedSwitch()).includes('switch failed'), 60_000, 50)).toBe(true);
+    expect(await failedSwitch()).toContain('refused_extra, not in tables');
+    const [status] = await v2.status();
+    expect(status).toMatchObject({ storedVersion: 1, build: { version: 2, state: 'building' } });
+    // Nothing of the switch was kept: the live table is version 1's, whole, and the build's tables are where they were.
+    expect(await versionsIn('refused_accounts')).toEqual([1]);
+    await expectFold('refused_accounts');
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = ${status!.build!.schema}`.execute(db);
+    expect(rows[0]!.n).toBe(2);
+    await v1.stop();
+    await v2.stop();
+  });
+
   it('a build worker killed mid-build resumes from its own checkpoint, and the result equals a fold', async () => {
     const v1 = projector([balanceProjection('killed', 'killed_balances', { withTables: true })]);
     await v1.start();
