@@ -517,7 +517,10 @@ ${mdTable(steadyHeader, steadyRows(s))}
 ### Version bump with \`tables\` (build beside the live table, then switch)
 
 ${mdTable(bumpHeader, bumpRows(r.bump))}
-` : ''}${r.errors.length ? `\n**Errors**: ${r.errors.join('; ')}\n` : ''}<!-- projections:end -->
+${mainRebuild(r) ? `
+In the same run, at the same batch size, the build beside the live table ran at ${(r.bump.rate / mainRebuild(r)!.rate).toFixed(2)}× the rate of the in-place
+rebuild above (which empties and refills the same table). Absolute rates follow the machine's load: compare rows of one run.
+` : ''}` : ''}${r.errors.length ? `\n**Errors**: ${r.errors.join('; ')}\n` : ''}<!-- projections:end -->
 `;
 }
 
