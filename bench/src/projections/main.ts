@@ -1,6 +1,7 @@
 /**
  * Benchmark of @tally/projections: rebuild throughput of an account-balances projection over a seeded store,
- * and steady-state lag with the projector following ~500 appends/s. Writes its section of docs/benchmarks.md.
+ * steady-state lag with the projector following ~500 appends/s, and a version bump of the same projection with
+ * `tables` (built beside the live table, then switched in; see switch.ts). Writes its section of docs/benchmarks.md.
  *
  *   cd bench && tsx src/projections/main.ts
  */
@@ -13,6 +14,7 @@ import { describeError, formatRate, intEnv, percentile } from '../measure.js';
 import { mdTable, textTable } from '../tables.js';
 import { withClient } from '../diagnostics.js';
 import { writeMarkedSection } from '../doc-sections.js';
+import { versionBumpRebuild, type SwitchResult } from './switch.js';
 
 const defaultUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.DATABASE_URL ??= defaultUrl;
@@ -47,10 +49,12 @@ interface ReadDb {
 /** Time spent inside `handle`, to split the rebuild time (handler vs projector work around it). */
 const handleStats = { ms: 0, batches: 0, events: 0, firstAt: 0 };
 
-const balances = defineProjection<BankEvent, ReadDb>()({
+/** The projection; `tables` given, a version bump builds beside the live table and switches it in. */
+const balancesProjection = (version: number, tables?: readonly string[]) => defineProjection<BankEvent, ReadDb>()({
   name: projectionName,
-  version: 1,
+  version,
   query: [{ types: ['MoneyDeposited', 'MoneyWithdrawn'] }],
+  ...(tables ? { tables } : {}),
   setup: async (db) => {
     await sql`CREATE TABLE IF NOT EXISTS balances (
       account_id text PRIMARY KEY,
@@ -102,6 +106,7 @@ const balances = defineProjection<BankEvent, ReadDb>()({
     handleStats.events += events.length;
   },
 });
+const balances = balancesProjection(1);
 
 // ---------------------------------------------------------------- helpers
 
@@ -391,6 +396,7 @@ interface Results {
   readonly readOnlySeconds: number;
   readonly rebuilds: RebuildResult[];
   readonly steady?: SteadyResult;
+  readonly bump?: SwitchResult & { readonly verified: { accounts: number; mismatches: number } };
   readonly errors: string[];
 }
 
@@ -420,6 +426,19 @@ function steadyRows(s: SteadyResult): string[][] {
 }
 const steadyHeader = ['lag', 'samples', 'p50', 'p99', 'max'];
 
+function bumpRows(b: NonNullable<Results['bump']>): string[][] {
+  return [[
+    `version bump 1 → 2, tables: ['balances'], batchSize ${mainBatchSize}`,
+    b.events.toLocaleString('en-US'),
+    f1(b.buildSeconds),
+    formatRate(b.rate),
+    f0(b.switchMs),
+    `${b.readerQueries}: fewest rows ${b.readerMinRows.toLocaleString('en-US')} (before: ${b.rowsBefore.toLocaleString('en-US')}), p99 ${f1(b.readerP99Ms)} ms, max ${f1(b.readerMaxMs)} ms`,
+    b.verified.mismatches === 0 ? `ok (${b.verified.accounts.toLocaleString('en-US')} accounts)` : `MISMATCH (${b.verified.mismatches} rows)`,
+  ]];
+}
+const bumpHeader = ['scenario', 'events', 'build s', 'events/s', 'caught up → switched (ms)', 'reader queries during it', 'vs SQL fold'];
+
 const mainRebuild = (r: Results) => r.rebuilds.find((b) => b.batchSize === mainBatchSize);
 const targetVerdict = (r: Results) => {
   const b = mainRebuild(r);
@@ -435,10 +454,14 @@ function renderText(r: Results): string {
     out.push('', `Steady state: ${s.appended} single-event appends in ${f1(s.seconds)} s (${formatRate(s.appendRate)}/s, ${s.skipped} ticks skipped), projector batchSize ${defaultBatchSize}, default pollIntervalMs`);
     out.push(textTable(steadyHeader, steadyRows(s)));
   }
+  if (r.bump) out.push('', 'Version bump with tables (build beside the live table, then switch):', textTable(bumpHeader, bumpRows(r.bump)));
   out.push('', `Target: rebuild ≥ ${formatRate(targetRate)} events/s — ${targetVerdict(r).text}`);
+  if (r.bump) out.push(`Target: rebuild beside the live table ≥ ${formatRate(targetRate)} events/s — ${bumpVerdict(r.bump)}`);
   for (const e of r.errors) out.push(`ERROR: ${e}`);
   return out.join('\n');
 }
+
+const bumpVerdict = (b: SwitchResult) => `${b.rate >= targetRate ? 'met' : 'NOT met'}: ${formatRate(b.rate)} events/s; switch ${f0(b.switchMs)} ms after catching up`;
 
 function renderMarkdown(r: Results): string {
   const m = r.machine;
@@ -453,7 +476,8 @@ function renderMarkdown(r: Results): string {
 - Date: ${r.startedAt.toISOString()} (took ${Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s)
 - Machine: nproc ${m.cpus} (${m.cpuModel}), ${m.totalMemoryGiB} GiB RAM, **shared and noisy** (load average at start ${m.loadAverage.join(' / ')}); PostgreSQL and the benchmark on the same 2 cores
 - PostgreSQL: ${m.postgres}; Node ${m.node}; ${Object.entries(m.settings).map(([k, v]) => `${k}=${v}`).join(', ')}
-- **Target: rebuild ≥ ${formatRate(targetRate)} events/s — ${t.text}**
+- **Target: rebuild ≥ ${formatRate(targetRate)} events/s — ${t.text}**${r.bump ? `
+- **Target: rebuild beside the live table (version bump with \`tables\`) ≥ ${formatRate(targetRate)} events/s — ${bumpVerdict(r.bump)}**` : ''}
 
 ### Method
 
@@ -475,6 +499,12 @@ excluded.balance, …\` per batch.
   two ways: \`status()\` sampled every ${sampleEveryMs} ms (\`lagEvents\`, and \`lagSeconds\` = age of the oldest unapplied event,
   from its \`occurred_at\`); and per event, **commit → visible** = from \`append()\` resolving until a 5 ms poll of the committed
   checkpoint covers the event's \`(transaction_id, position)\` (checkpoint and read model commit together, so the balance row reflects it then).
+- **Version bump with \`tables\`**: after the steady state, a projector with version 2 of the same projection, now declaring
+  \`tables: ['balances']\` (batchSize ${mainBatchSize}), builds it beside the live version 1 in its own schema, then switches in one
+  transaction. Nobody runs version 1 meanwhile and nothing is appended. "build s" is from \`start()\` until the build row records
+  that it caught up (its first batch less than full committed); "caught up → switched" is from then until the live checkpoint
+  row shows version 2 (both seen by a 5 ms poll, so ±5 ms). A reader queries \`SELECT count(*) FROM balances\` in a loop
+  throughout (2 ms pauses): the fewest rows it saw, and its slowest queries (the switch holds the table's lock briefly).
 
 ### Rebuild (${seedCount.toLocaleString('en-US')} events)
 
@@ -483,7 +513,14 @@ ${s ? `
 ### Steady state (${s.appended} appends in ${f1(s.seconds)} s = ${formatRate(s.appendRate)}/s)
 
 ${mdTable(steadyHeader, steadyRows(s))}
-` : ''}${r.errors.length ? `\n**Errors**: ${r.errors.join('; ')}\n` : ''}<!-- projections:end -->
+` : ''}${r.bump ? `
+### Version bump with \`tables\` (build beside the live table, then switch)
+
+${mdTable(bumpHeader, bumpRows(r.bump))}
+${mainRebuild(r) ? `
+In the same run, at the same batch size, the build beside the live table ran at ${(r.bump.rate / mainRebuild(r)!.rate).toFixed(2)}× the rate of the in-place
+rebuild above (which empties and refills the same table). Absolute rates follow the machine's load: compare rows of one run.
+` : ''}` : ''}${r.errors.length ? `\n**Errors**: ${r.errors.join('; ')}\n` : ''}<!-- projections:end -->
 `;
 }
 
@@ -497,6 +534,7 @@ async function main(): Promise<void> {
   const errors: string[] = [];
   const rebuilds: RebuildResult[] = [];
   let steady: SteadyResult | undefined;
+  let bump: Results['bump'];
   let seedSeconds = Number.NaN;
   let readOnlySeconds = Number.NaN;
   let machine: MachineInfo | undefined;
@@ -526,6 +564,15 @@ async function main(): Promise<void> {
     } finally {
       await second.projector.stop();
     }
+    const bumped = await versionBumpRebuild(db.url, store, balancesProjection(2, ['balances']), 'balances', mainBatchSize);
+    try {
+      bump = { ...bumped.result, verified: await verify(db.url) };
+      log(`version bump with tables: ${formatRate(bump.rate)} events/s, switched ${f0(bump.switchMs)} ms after catching up, mismatches ${bump.verified.mismatches}`);
+      if (bump.verified.mismatches !== 0) errors.push(`after the version bump, ${bump.verified.mismatches} balance rows differ from the SQL fold`);
+      if (bump.readerMinRows < bump.rowsBefore) errors.push(`during the version bump a reader saw ${bump.readerMinRows} rows, fewer than the ${bump.rowsBefore} before`);
+    } finally {
+      await bumped.projector.stop();
+    }
   } catch (error) {
     errors.push(describeError(error));
     console.error(error);
@@ -543,6 +590,7 @@ async function main(): Promise<void> {
     readOnlySeconds,
     rebuilds,
     ...(steady ? { steady } : {}),
+    ...(bump ? { bump } : {}),
     errors,
   };
   log(renderText(results));

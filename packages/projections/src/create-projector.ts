@@ -11,11 +11,12 @@ import { silentLogger } from './logger.js';
 import type { RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
 import { createStatusReader } from './projector-status.js';
-import { rebuildProjection } from './rebuild-projection.js';
+import { rebuildProjection, requestProjectionBuild } from './rebuild-projection.js';
 import { migrateProjector } from './schema/migrate.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { ensureCheckpoint } from './sql/ensure-checkpoint.js';
 import { createParkActions } from './parking/park-actions.js';
+import { loadCheckpoints } from './sql/load-checkpoints.js';
 import type { ParkedEvent, ParkOutcome, Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
@@ -36,10 +37,12 @@ export interface Projector {
    */
   stop(options?: { readonly timeoutMs?: number }): Promise<void>;
   /**
-   * Resets the projection's read tables and checkpoint to the start in one transaction (from any process);
-   * its worker then replays it. Resolves once the reset is committed (not when replay has caught up). Works
-   * before `start()` too.
-   * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection
+   * Rebuilds the projection from the start (from any process). With `tables`: requests a build beside the live
+   * tables, which keep serving until it has caught up and replaced them (`status()` shows it as `build`).
+   * Without: resets the read tables and checkpoint to the start in one transaction, and its worker replays it
+   * into the emptied tables. Resolves once the request or the reset is committed (not when it has caught up).
+   * @throws {UnknownProjectionError} {@link ConfigurationError} for an inline projection, or one whose live
+   * version is newer than this process's
    * @throws {ProjectorStoppedError} after `stop()`
    */
   rebuild(name: string): Promise<void>;
@@ -137,12 +140,12 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     claimIntervalMs: options.claimIntervalMs ?? 1000,
     ...(options.onOwnershipChange ? { onOwnershipChange: options.onOwnershipChange } : {}),
   });
-  const { runners } = claims;
+  const { runners, builds } = claims;
   const wakeAll = () => claims.wakeAll();
   const unsubscribeWakeup = options.wakeup?.subscribe(wakeAll);
   let streamSubscription: { stop(): Promise<void> } | undefined;
   let listener: Listener | undefined;
-  const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, lagCountLimit: options.lagCountLimit ?? 10_000 });
+  const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, builds, lagCountLimit: options.lagCountLimit ?? 10_000 });
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let starting: Promise<void> | undefined;
@@ -199,12 +202,15 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   async function prepare(): Promise<void> {
     if (prepared) return;
     await migrateProjector(db, schema);
+    const live = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row.version]));
     for (const projection of projections.values()) {
       // Workers starting together would race on `CREATE TABLE IF NOT EXISTS` (which can fail on a duplicate
-      // catalog row): one setup at a time per schema, each with its checkpoint row.
+      // catalog row): one setup at a time per schema, each with its checkpoint row. With `tables`, the live tables
+      // are set up by the live version only: another version's go into its build.
+      const version = live.get(projection.name);
       await db.transaction().execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(hashtext('tally-projector-setup'), hashtext(${schema}))`.execute(trx);
-        await projection.setup(trx as unknown as Kysely<unknown>);
+        if (!projection.tables || version === undefined || version === projection.version) await projection.setup(trx as unknown as Kysely<unknown>);
         await ensureCheckpoint(trx.withSchema(schema), projection.name, projection.version);
       });
     }
@@ -275,7 +281,8 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         if (!projection) throw new UnknownProjectionError(name);
         if (projection.inline) throw new ConfigurationError(`projection "${name}" is inline: rebuild it by replaying with applyInline`);
         await prepare();
-        await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
+        if (projection.tables) await requestProjectionBuild(db, schema, projection);
+        else await rebuildProjection(db, schema, projection, runners.has(name) ? workerId : null);
         runners.get(name)?.wake();
       });
     },

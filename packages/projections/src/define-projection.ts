@@ -38,7 +38,7 @@ export type ProjectionBuilder<E extends EventShape, DB> = <const Q extends Query
  * The form `defineProjection<E, DB>(definition)` also works, but TypeScript cannot infer the query once type
  * arguments are given: `handle` then receives the whole union `E`, and `data` criteria are checked against every
  * payload of `E` rather than those of the item's types.
- * @throws {ConfigurationError} on an invalid name, version, query or handlerTimeoutMs
+ * @throws {ConfigurationError} on an invalid name, version, query, tables or handlerTimeoutMs
  */
 export function defineProjection<E extends EventShape, DB>(): ProjectionBuilder<E, DB>;
 export function defineProjection<E extends EventShape, DB>(definition: ProjectionDefinition<E, DB>): Projection<E, DB>;
@@ -59,6 +59,7 @@ function buildProjection<E extends EventShape, DB, Q extends Query<E> = Query<E>
   if (!Array.isArray(definition.query)) {
     throw new ConfigurationError(`projection "${definition.name}": query must be an array of query items`);
   }
+  validateTables(definition.name, definition.tables);
   const timeout = definition.handlerTimeoutMs;
   if (timeout !== undefined && !validTimeout(timeout)) {
     throw new ConfigurationError(`projection "${definition.name}": handlerTimeoutMs must be an integer from 1 to ${maxHandlerTimeoutMs}`);
@@ -66,4 +67,17 @@ function buildProjection<E extends EventShape, DB, Q extends Query<E> = Query<E>
   // `handle` is typed for the events `query` admits, and only those reach it (the projector reads by the query,
   // applyInline and projectionSpec filter by it): widening its parameter to the whole union is sound.
   return definition as unknown as Projection<E, DB>;
+}
+
+/** Names a rebuild can shadow and swap: unqualified identifiers of at most 63 bytes, each listed once. */
+const tablePattern = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+function validateTables(name: string, tables: unknown): void {
+  if (tables === undefined) return;
+  const valid =
+    Array.isArray(tables) &&
+    tables.length > 0 &&
+    tables.every((t) => typeof t === 'string' && tablePattern.test(t) && Buffer.byteLength(t) <= 63) &&
+    new Set(tables).size === tables.length;
+  if (!valid) throw new ConfigurationError(`projection "${name}": tables must list distinct unqualified table names (letters, digits, _ and $; at most 63 bytes)`);
 }

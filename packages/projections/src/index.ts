@@ -21,4 +21,13 @@ export { silentLogger } from './logger.js';
 export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';
 export type { ProjectorConfig } from './cli/config.js';
-export type { AnyProjection, ParkedEvent, ParkOutcome, Projection, ProjectionDefinition, ProjectionState, ProjectionStatus } from './types.js';
+export type {
+  AnyProjection,
+  ParkedEvent,
+  ParkOutcome,
+  Projection,
+  ProjectionBuildStatus,
+  ProjectionDefinition,
+  ProjectionState,
+  ProjectionStatus,
+} from './types.js';

@@ -7,13 +7,8 @@ import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss
 import { findPoison } from './find-poison.js';
 import type { ProjectorLogger } from './logger.js';
 import { setAside, type PoisonToPark } from './parking/set-aside.js';
-import { rebuildProjection } from './rebuild-projection.js';
+import type { RunTarget } from './run-target.js';
 import type { ProjectorTables } from './schema/tables.js';
-import { advanceCheckpoint } from './sql/advance-checkpoint.js';
-import { loadCheckpoints } from './sql/load-checkpoints.js';
-import { lockCheckpointAt } from './sql/lock-checkpoint-at.js';
-import { markFailed } from './sql/mark-failed.js';
-import { setOwner } from './sql/set-owner.js';
 import type { Projection, ProjectionState } from './types.js';
 
 /** Settings a runner shares with its projector. */
@@ -43,6 +38,7 @@ const idleInTransactionTimeout = '25P03';
 /**
  * Runs one projection that this worker holds the lock of: batch after batch, each in one transaction with
  * its check-and-set checkpoint update, until stopped, failed, or the projection turns out not runnable here.
+ * Its {@link RunTarget} says which tables and checkpoint: the live ones, or a build beside them.
  */
 export class ProjectionRunner<E extends EventShape> {
   state: ProjectionState = 'idle';
@@ -62,6 +58,7 @@ export class ProjectionRunner<E extends EventShape> {
     private readonly ctx: RunnerContext<E>,
     /** Called when the runner ends on its own (failed, or not runnable): the projector releases the lock. */
     private readonly onExit: (runner: ProjectionRunner<E>) => void,
+    private readonly target: RunTarget,
   ) {}
 
   start(): void {
@@ -147,41 +144,19 @@ export class ProjectionRunner<E extends EventShape> {
       }
       if (outcome === 'moved') {
         if (!(await this.retrying(() => this.prepare()))) return;
-      } else if (outcome === 'caught-up') {
+      } else if (outcome === 'caught-up' && !this.target.finishing) {
         await this.sleep(this.ctx.pollIntervalMs);
       }
     }
   }
 
-  /**
-   * Loads the checkpoint; rebuilds first if the stored version is older than the definition. Returns false if
-   * the projection must not run here (failed, or stored by a newer version of the code).
-   */
+  /** Loads the target's checkpoint (see {@link RunTarget.prepare}). Returns false if it must not run here. */
   private async prepare(): Promise<boolean> {
-    const { name, version } = this.projection;
-    const db = this.ctx.db.withSchema(this.ctx.schema);
-    let [row] = await loadCheckpoints(db, [name]);
-    if (!row) return false;
-    if (row.version > version) {
-      this.ctx.logger.warn({ projection: name, stored: row.version, defined: version }, 'stored version is newer than this worker: not running it');
-      return false;
-    }
-    if (row.status === 'failed' && row.version === version) {
-      this.state = 'failed';
-      this.lastError = row.lastError;
-      return false;
-    }
-    if (row.version < version) {
-      this.ctx.logger.info({ projection: name, from: row.version, to: version }, 'version changed: rebuilding');
-      await rebuildProjection(this.ctx.db, this.ctx.schema, this.projection, this.ctx.workerId);
-      [row] = await loadCheckpoints(db, [name]);
-      if (!row) return false;
-    }
-    const status: ProjectionState = row.status === 'rebuilding' ? 'rebuilding' : 'running';
-    await setOwner(db, name, this.ctx.workerId, status);
-    this.state = status;
-    this.checkpoint = row.checkpoint;
-    this.lastError = row.lastError;
+    const prepared = await this.target.prepare();
+    if (prepared.state) this.state = prepared.state;
+    if (prepared.lastError !== undefined) this.lastError = prepared.lastError;
+    if (!prepared.run) return false;
+    this.checkpoint = prepared.checkpoint;
     return true;
   }
 
@@ -217,8 +192,7 @@ export class ProjectionRunner<E extends EventShape> {
       // Followers (other projections, subscriptions, other workers) never wait for a batch: it declares that it
       // does not append, and an append from its handler would be refused (TRANSACTION_TOO_OLD).
       await this.ctx.store.with(trx).declareNoAppend();
-      const scoped = trx.withSchema(this.ctx.schema);
-      if (!(await lockCheckpointAt(scoped, name, from))) {
+      if (!(await this.target.lock(trx, from))) {
         await batch.rollback();
         return 'moved';
       }
@@ -227,11 +201,11 @@ export class ProjectionRunner<E extends EventShape> {
         .readSettled(this.projection.query, { after: from, limit });
       const full = events.length === limit;
       const sameAsBefore = checkpoint.transactionId === from.transactionId && checkpoint.position === from.position;
-      if (events.length === 0 && sameAsBefore) {
+      if (events.length === 0 && sameAsBefore && !this.target.finishing) {
         await batch.rollback();
         return full ? 'more' : 'caught-up';
       }
-      const handled = this.projection.onError === 'park' && events.length > 0 ? await setAside(scoped, this.projection, events, park) : events;
+      const handled = this.projection.onError === 'park' && events.length > 0 ? await setAside(trx.withSchema(this.ctx.schema), this.projection, events, park, this.target.kind) : events;
       if (handled.length > 0) {
         this.failingBatchSize = events.length;
         try {
@@ -241,7 +215,7 @@ export class ProjectionRunner<E extends EventShape> {
         }
       }
       const status: ProjectionState = this.state === 'rebuilding' && full ? 'rebuilding' : 'running';
-      if (!(await advanceCheckpoint(scoped, name, from, checkpoint, status, this.ctx.workerId))) {
+      if (!(await this.target.advance(trx, from, checkpoint, status, full))) {
         // Another worker or a rebuild moved it: roll back, reload.
         await batch.rollback();
         return 'moved';
@@ -276,9 +250,8 @@ export class ProjectionRunner<E extends EventShape> {
   }
 
   private async fail(error: ProjectionHandlerError): Promise<void> {
-    const db = this.ctx.db.withSchema(this.ctx.schema);
     this.ctx.logger.error({ projection: this.projection.name, position: error.position.toString(), err: error }, 'projection stopped: handler kept failing');
-    await this.retrying(() => markFailed(db, this.projection.name, this.checkpoint, error.message, error.position, this.ctx.workerId));
+    await this.retrying(() => this.target.markFailed(this.checkpoint, error.message, error.position));
     this.state = 'failed';
     this.lastError = error.message;
   }

@@ -6,8 +6,9 @@ import { CatchUpError } from './errors.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { countOpenParked } from './sql/count-open-parked.js';
+import { loadBuilds, type BuildRow } from './sql/load-builds.js';
 import { loadCheckpoints } from './sql/load-checkpoints.js';
-import type { Projection, ProjectionState, ProjectionStatus } from './types.js';
+import type { Projection, ProjectionBuildStatus, ProjectionState, ProjectionStatus } from './types.js';
 
 /** What `status()` and `waitForCatchUp()` read: the projector's store, database, projections and runners. */
 export interface StatusSources<E extends EventShape> {
@@ -19,6 +20,8 @@ export interface StatusSources<E extends EventShape> {
   readonly projections: ReadonlyMap<string, Projection<E, unknown>>;
   /** The runners of this process, live (the map the claim loop keeps). */
   readonly runners: ReadonlyMap<string, ProjectionRunner<E>>;
+  /** The build runners of this process (the claim loop's). */
+  readonly builds: ReadonlyMap<string, ProjectionRunner<E>>;
   readonly lagCountLimit: number;
 }
 
@@ -35,13 +38,31 @@ export function describeBlockers(horizon: Horizon): string {
 
 /** The projector's `status()` and `waitForCatchUp()`. */
 export function createStatusReader<E extends EventShape>(sources: StatusSources<E>): Pick<Projector, 'status' | 'waitForCatchUp'> {
-  const { options, db, scoped, schema, projections, runners, lagCountLimit } = sources;
+  const { options, db, scoped, schema, projections, runners, builds, lagCountLimit } = sources;
   const checkpointOf = (name: string, stored: SettledCheckpoint | undefined): SettledCheckpoint =>
     runners.get(name)?.checkpoint ?? stored ?? { transactionId: 0n, position: 0n };
+
+  async function buildStatus(projection: Projection<E, unknown>, row: BuildRow | undefined): Promise<ProjectionBuildStatus | null> {
+    if (!row) return null;
+    const checkpoint = builds.get(projection.name)?.checkpoint ?? row.checkpoint;
+    const lag = await options.store.lag(projection.query, { after: checkpoint, limit: lagCountLimit });
+    return {
+      version: row.version,
+      state: row.status,
+      schema: row.schema,
+      checkpoint,
+      lagEvents: lag.events,
+      lastError: row.lastError,
+      owner: row.owner,
+      startedAt: row.startedAt,
+      caughtUpAt: row.caughtUpAt,
+    };
+  }
 
   const projector: Pick<Projector, 'status' | 'waitForCatchUp'> = {
     async status() {
       const rows = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row]));
+      const buildRows = new Map((await loadBuilds(scoped, [...projections.keys()])).map((row) => [row.name, row]));
       const { rows: headRows } = await sql<{ head: string | null }>`SELECT max(position)::text AS head FROM ${sql.id(schema, 'events')}`.execute(db);
       const head = BigInt(headRows[0]?.head ?? '0');
       const horizon = await options.store.horizon();
@@ -73,6 +94,7 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
           heldEvents: parks.get(projection.name)?.held ?? 0,
           owner: row?.owner ?? null,
           ownedHere: runner !== undefined,
+          build: await buildStatus(projection, buildRows.get(projection.name)),
         });
       }
       return result;

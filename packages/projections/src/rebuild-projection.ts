@@ -1,8 +1,26 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { EventShape } from '@tally/eventstore';
+import { buildSchemaName } from './build-schema-name.js';
+import { ConfigurationError } from './errors.js';
 import type { ProjectorTables } from './schema/tables.js';
+import { loadCheckpoints } from './sql/load-checkpoints.js';
+import { requestBuild } from './sql/request-build.js';
 import { resetCheckpoint } from './sql/reset-checkpoint.js';
 import type { Projection } from './types.js';
+
+/**
+ * Asks for a build of a projection with `tables` from the start, beside its live tables (see `BuildTarget`):
+ * the build's worker sets it up. A build already there, of this version or an older one, starts over.
+ * @throws {ConfigurationError} when the live version is newer than the definition
+ */
+export async function requestProjectionBuild<E extends EventShape, DB>(db: Kysely<ProjectorTables>, schema: string, projection: Projection<E, DB>): Promise<void> {
+  const scoped = db.withSchema(schema);
+  const [live] = await loadCheckpoints(scoped, [projection.name]);
+  if (live && live.version > projection.version) {
+    throw new ConfigurationError(`projection "${projection.name}": the live version ${live.version} is newer than this process's ${projection.version}`);
+  }
+  await requestBuild(scoped, projection.name, projection.version, buildSchemaName(schema, projection.name));
+}
 
 const retryableCodes = new Set(['40P01', '40001']);
 

@@ -28,6 +28,13 @@ export interface ProjectionDefinition<E extends EventShape, DB, Q extends Query<
    */
   readonly handle: (events: QueryResult<E, Q>[], trx: Transaction<DB>) => Promise<void>;
   /**
+   * The read tables the projection owns (unqualified names, as `setup`, `reset` and `handle` must write them).
+   * Given, a version bump or `rebuild` builds the new version beside the old one, in a schema of its own, while
+   * the old one keeps serving; once it has caught up, its tables replace these under the same names in one
+   * transaction. Without it, a rebuild empties the tables in place and readers see them fill up again.
+   */
+  readonly tables?: readonly string[];
+  /**
    * Run only inline (see {@link applyInline}), inside the append transactions: the projector worker never
    * runs it (running it in both places would apply events twice). @defaultValue false
    */
@@ -132,6 +139,27 @@ export interface ProjectionStatus {
   readonly owner: string | null;
   /** True when this process runs it now. */
   readonly ownedHere: boolean;
+  /** The build in progress beside the live tables (a projection with `tables`, after a version bump or `rebuild`), or null. */
+  readonly build: ProjectionBuildStatus | null;
+}
+
+/** A build in progress, as `status()` reports it: the live tables keep serving until it has caught up and switched. */
+export interface ProjectionBuildStatus {
+  /** The version being built. */
+  readonly version: number;
+  /** `new`: requested, not set up yet; `building`; `failed`: its handler kept failing (`rebuild` starts it over). */
+  readonly state: 'new' | 'building' | 'failed';
+  /** The schema the new tables are built in. */
+  readonly schema: string;
+  readonly checkpoint: SettledCheckpoint;
+  /** Matching events the build has still to apply before it can switch (counted up to `lagCountLimit`). */
+  readonly lagEvents: number;
+  readonly lastError: string | null;
+  /** Worker id of the process building it, as last written by that worker. */
+  readonly owner: string | null;
+  readonly startedAt: Date;
+  /** When it first caught up with the store (the switch follows in the next batch), or null. */
+  readonly caughtUpAt: Date | null;
 }
 
 /** An event a projection set aside, as `parked(name)` lists it. */

@@ -100,13 +100,15 @@ program
 
 program
   .command('rebuild <name>')
-  .description('reset a projection (read tables + checkpoint); the worker that holds it replays it')
+  .description('rebuild a projection from the start: beside its live tables when it names them (no downtime), else in place')
   .requiredOption('--config <module>', 'config module')
   .action(async (name: string, options: { config: string }) => {
     const { projector, close } = await open(options.config);
     try {
       await projector.rebuild(name);
-      logger.info({ projection: name }, 'reset committed; replay follows in the worker');
+      const [entry] = (await projector.status()).filter((s) => s.name === name);
+      if (entry?.build) logger.info({ projection: name, schema: entry.build.schema }, 'build requested; a worker builds it beside the live tables and switches when caught up');
+      else logger.info({ projection: name }, 'reset committed; replay follows in the worker');
     } finally {
       await close();
     }

@@ -52,6 +52,7 @@ export async function drainPark<E extends EventShape>(ctx: RunnerContext<E>, pro
           .select('state')
           .where('projection', '=', name)
           .where('version', '=', checkpoint.version)
+          .where('target', '=', 'live')
           .where('position', '=', skip.toString())
           .executeTakeFirst();
         if (skipped?.state !== 'skipped') throw new ParkedEventNotFoundError(name, skip);

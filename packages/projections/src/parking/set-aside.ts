@@ -1,5 +1,6 @@
 import type { EventShape, StoredEvent } from '@tally/eventstore';
 import { coerceError, type ProjectionHandlerError } from '../errors.js';
+import type { ParkTarget } from '../schema/tables.js';
 import type { ProjectorDb } from '../sql/db.js';
 import { loadOpenParked } from '../sql/load-open-parked.js';
 import { parkEvents } from '../sql/park-events.js';
@@ -22,7 +23,8 @@ const fromEvent = (event: StoredEvent<EventShape>) => ({
 });
 
 /**
- * A batch of a projection with `onError: 'park'`, inside its transaction: records what it sets aside, and returns
+ * A batch of a projection with `onError: 'park'`, inside its transaction: records what it sets aside (in the park
+ * of `target`: the live tables, or a build beside them), and returns
  * the events to handle. `park` is the poison (the batch's one event) that splitting the batch found; otherwise the
  * events sharing a tag with an open parked or held event are held behind it (`holdParkedTags`, the default).
  */
@@ -31,17 +33,18 @@ export async function setAside<E extends EventShape, T extends StoredEvent<E>>(
   projection: Projection<E, unknown>,
   events: readonly T[],
   park: PoisonToPark | undefined,
+  target: ParkTarget,
 ): Promise<readonly T[]> {
   const { name, version } = projection;
   if (park) {
     const error = coerceError(park.error.cause).message;
-    await parkEvents(db, name, version, [{ ...fromEvent(events[0]!), state: 'parked', heldBy: null, error, attempts: park.attempts }]);
+    await parkEvents(db, name, version, target, [{ ...fromEvent(events[0]!), state: 'parked', heldBy: null, error, attempts: park.attempts }]);
     return events.slice(1);
   }
   if (projection.holdParkedTags === false) return events;
-  const open = await loadOpenParked(db, name, version);
+  const open = await loadOpenParked(db, name, version, target);
   if (open.length === 0) return events;
   const { handle, held } = holdBack(events, open);
-  await parkEvents(db, name, version, held.map(({ event, heldBy }) => ({ ...fromEvent(event), state: 'held', heldBy, error: null, attempts: 0 })));
+  await parkEvents(db, name, version, target, held.map(({ event, heldBy }) => ({ ...fromEvent(event), state: 'held', heldBy, error: null, attempts: 0 })));
   return handle;
 }

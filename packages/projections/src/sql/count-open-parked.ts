@@ -10,6 +10,7 @@ export async function countOpenParked(db: ProjectorDb, names: readonly string[])
     .innerJoin('projection_checkpoints as c', (join) => join.onRef('c.name', '=', 'p.projection').onRef('c.version', '=', 'p.version'))
     .select(['p.projection', sql<number>`count(*) FILTER (WHERE p.state = 'parked')::int`.as('parked'), sql<number>`count(*) FILTER (WHERE p.state = 'held')::int`.as('held')])
     .where('p.projection', 'in', [...names])
+    .where('p.target', '=', 'live')
     .where('p.state', 'in', ['parked', 'held'])
     .groupBy('p.projection')
     .execute();

@@ -1,13 +1,15 @@
+import type { ParkTarget } from '../schema/tables.js';
 import type { ParkedEvent } from '../types.js';
 import type { ProjectorDb } from './db.js';
 
-/** The open (`parked` and `held`) events of a projection's version, in the order the projection reads events. */
-export async function loadOpenParked(db: ProjectorDb, projection: string, version: number): Promise<ParkedEvent[]> {
+/** The open (`parked` and `held`) events of a projection's version in `target`'s park, in the order the projection reads events. */
+export async function loadOpenParked(db: ProjectorDb, projection: string, version: number, target: ParkTarget = 'live'): Promise<ParkedEvent[]> {
   const rows = await db
     .selectFrom('projection_parked')
     .selectAll()
     .where('projection', '=', projection)
     .where('version', '=', version)
+    .where('target', '=', target)
     .where('state', 'in', ['parked', 'held'])
     .orderBy('transaction_id')
     .orderBy('position')

@@ -4,9 +4,10 @@ import type { ProjectorDb } from './db.js';
 /**
  * Locks the checkpoint row if it is still at `from` (first statement of a batch transaction): the batch then
  * owns the row until commit, and a rebuild, an operator action or another worker waits (or finds it moved).
- * False if it moved or the projection is failed.
+ * False if it moved, the projection is failed, or its version is no longer `version` (a build of another version
+ * switched in: its checkpoint may even equal `from`).
  */
-export async function lockCheckpointAt(db: ProjectorDb, name: string, from: SettledCheckpoint): Promise<boolean> {
+export async function lockCheckpointAt(db: ProjectorDb, name: string, from: SettledCheckpoint, version: number): Promise<boolean> {
   const row = await db
     .selectFrom('projection_checkpoints')
     .select('name')
@@ -14,6 +15,7 @@ export async function lockCheckpointAt(db: ProjectorDb, name: string, from: Sett
     .where('transaction_id', '=', from.transactionId.toString())
     .where('position', '=', from.position.toString())
     .where('status', '<>', 'failed')
+    .where('version', '=', version)
     .forUpdate()
     .executeTakeFirst();
   return row !== undefined;

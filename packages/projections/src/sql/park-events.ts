@@ -1,4 +1,4 @@
-import type { ParkedState } from '../schema/tables.js';
+import type { ParkedState, ParkTarget } from '../schema/tables.js';
 import type { ProjectorDb } from './db.js';
 
 /** A row to write into `projection_parked`. */
@@ -15,7 +15,7 @@ export interface NewParkedRow {
 }
 
 /** Records events a batch sets aside (inside the batch transaction, so they commit with its checkpoint). */
-export async function parkEvents(db: ProjectorDb, projection: string, version: number, rows: readonly NewParkedRow[]): Promise<void> {
+export async function parkEvents(db: ProjectorDb, projection: string, version: number, target: ParkTarget, rows: readonly NewParkedRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('projection_parked')
@@ -23,6 +23,7 @@ export async function parkEvents(db: ProjectorDb, projection: string, version: n
       rows.map((row) => ({
         projection,
         version,
+        target,
         position: row.position.toString(),
         transaction_id: row.transactionId.toString(),
         event_id: row.eventId,

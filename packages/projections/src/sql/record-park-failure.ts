@@ -8,6 +8,7 @@ export async function recordParkFailure(db: ProjectorDb, projection: string, ver
     .set({ state: 'parked', error, attempts: sql<number>`attempts + 1`, held_by: null })
     .where('projection', '=', projection)
     .where('version', '=', version)
+    .where('target', '=', 'live')
     .where('position', '=', position.toString())
     .execute();
 }

@@ -15,6 +15,7 @@ export async function resolveParked(
     .set({ state, resolved_at: sql<Date>`now()`, resolved_by: by })
     .where('projection', '=', projection)
     .where('version', '=', version)
+    .where('target', '=', 'live')
     .where('position', '=', position.toString())
     .where('state', 'in', ['parked', 'held'])
     .executeTakeFirst();

@@ -15,6 +15,7 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
   // its account's later events wait behind it (holdParkedTags, the default), while every other account stays current.
   onError: 'park',
   query: [{ types: bankEventTypes }],
+  tables: ['bank_accounts'],
   setup: async (db) => {
     await sql`
       CREATE TABLE IF NOT EXISTS bank_accounts (

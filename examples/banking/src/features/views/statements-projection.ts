@@ -15,6 +15,7 @@ export const statementsProjection = defineProjection<BankEvent, BankReadDb>()({
   // later events wait behind it (holdParkedTags, the default), while every other account stays current.
   onError: 'park',
   query: [{ types: bankEventTypes }],
+  tables: ['bank_statement_lines'],
   setup: async (db) => {
     await sql`
       CREATE TABLE IF NOT EXISTS bank_statement_lines (
