@@ -18,10 +18,15 @@ interface Poison {
 }
 
 /** Table `<name>` holds the ledger lines; `<name>_applied` counts how often each position was applied. */
-function ledger(name: string, poison: Poison, options: { onError: 'park' | 'stop'; holdParkedTags?: boolean }): Projection<BankEvent, LedgerDb> {
+function ledger(
+  name: string,
+  poison: Poison,
+  options: { onError: 'park' | 'stop'; holdParkedTags?: boolean; version?: number; tables?: boolean },
+): Projection<BankEvent, LedgerDb> {
   return defineProjection<BankEvent, LedgerDb>({
     name,
-    version: 1,
+    version: options.version ?? 1,
+    ...(options.tables ? { tables: [name, `${name}_applied`] } : {}),
     query: [{ types: ['MoneyDeposited'] }],
     onError: options.onError,
     ...(options.holdParkedTags === undefined ? {} : { holdParkedTags: options.holdParkedTags }),
@@ -217,5 +222,32 @@ describe("onError: 'stop'", () => {
     expect(await eventually(async () => (await status()).state === 'running' && (await status()).lagEvents === 0, 30_000)).toBe(true);
     expect(await ledgerLines(db, 'stop_ledger')).toEqual(await expectedLedger());
     expect((await applyCounts(db, 'stop_ledger')).maxTimes).toBe(1);
+  });
+});
+
+describe('parking during a rebuild without downtime', () => {
+  it("a build parks into its own park, which replaces the live one at the switch", async () => {
+    const v1Poison: Poison = { amount: 2450, fixed: false };
+    const v1 = ledger('park_build', v1Poison, { onError: 'park', tables: true });
+    const { operator: v1Operator, status } = await workers(v1);
+    const positions = await appendDeposits(2400, 2500);
+    expect(await eventually(async () => (await status()).lagEvents === 0 && (await status()).parkedEvents === 1, 30_000)).toBe(true);
+    expect((await v1Operator.parked('park_build')).map((p) => p.position)).toContain(positions.get(2450)!);
+
+    // Version 2 fails on another event: its build parks that one, apart from the live park, and at the switch its
+    // park is the one left (the build met 2450 again and applied it).
+    const v2Poison: Poison = { amount: 2460, fixed: false };
+    const v2 = ledger('park_build', v2Poison, { onError: 'park', tables: true, version: 2 });
+    const worker = createProjector({ store, projections: [v2], connectionString: database.url, workerId: 'v2', batchSize: 100, maxAttempts: 2, retryDelayMs: 10, pollIntervalMs: 100, claimIntervalMs: 200 });
+    projectors.push(worker);
+    await worker.start();
+    expect(await eventually(async () => (await worker.status())[0]!.storedVersion === 2, 60_000)).toBe(true);
+    expect(await eventually(async () => (await worker.status())[0]!.lagEvents === 0, 30_000)).toBe(true);
+    const open = await worker.parked('park_build');
+    expect(open.filter((p) => p.state === 'parked').map((p) => [p.position, p.version])).toEqual([[positions.get(2460)!, 2]]);
+    expect(open.every((p) => p.version === 2)).toBe(true);
+    v2Poison.fixed = true;
+    expect((await worker.retryParked('park_build')).failed).toEqual([]);
+    expect(await ledgerLines(db, 'park_build')).toEqual(await expectedLedger());
   });
 });
