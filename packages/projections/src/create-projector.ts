@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventShape, Query } from '@tally/eventstore';
 import type { Listener } from '@tally/eventstream';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
 import { validTimeout } from './define-projection.js';
@@ -12,11 +12,9 @@ import type { RunnerContext } from './projection-runner.js';
 import type { ProjectorOptions } from './projector-options.js';
 import { createStatusReader } from './projector-status.js';
 import { rebuildProjection, requestProjectionBuild } from './rebuild-projection.js';
-import { migrateProjector } from './schema/migrate.js';
-import type { ProjectorTables } from './schema/tables.js';
-import { ensureCheckpoint } from './sql/ensure-checkpoint.js';
 import { createParkActions } from './parking/park-actions.js';
-import { loadCheckpoints } from './sql/load-checkpoints.js';
+import type { ProjectorTables } from './schema/tables.js';
+import { setupProjections } from './setup-projections.js';
 import type { ParkedEvent, ParkOutcome, Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
@@ -201,19 +199,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
 
   async function prepare(): Promise<void> {
     if (prepared) return;
-    await migrateProjector(db, schema);
-    const live = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row.version]));
-    for (const projection of projections.values()) {
-      // Workers starting together would race on `CREATE TABLE IF NOT EXISTS` (which can fail on a duplicate
-      // catalog row): one setup at a time per schema, each with its checkpoint row. With `tables`, the live tables
-      // are set up by the live version only: another version's go into its build.
-      const version = live.get(projection.name);
-      await db.transaction().execute(async (trx) => {
-        await sql`SELECT pg_advisory_xact_lock(hashtext('tally-projector-setup'), hashtext(${schema}))`.execute(trx);
-        if (!projection.tables || version === undefined || version === projection.version) await projection.setup(trx as unknown as Kysely<unknown>);
-        await ensureCheckpoint(trx.withSchema(schema), projection.name, projection.version);
-      });
-    }
+    await setupProjections(db, schema, projections.values());
     prepared = true;
   }
 

@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventShape, EventStore, Horizon, SettledCheckpoint } from '@tally/eventstore';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Projector } from './create-projector.js';
 import { CatchUpError } from './errors.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { countOpenParked } from './sql/count-open-parked.js';
 import { loadBuilds, type BuildRow } from './sql/load-builds.js';
+import { behindSnapshot } from './sql/behind-snapshot.js';
+import { callerSnapshot } from './sql/caller-snapshot.js';
 import { loadCheckpoints } from './sql/load-checkpoints.js';
+import { storeHead } from './sql/store-head.js';
 import type { Projection, ProjectionBuildStatus, ProjectionState, ProjectionStatus } from './types.js';
 
 /** What `status()` and `waitForCatchUp()` read: the projector's store, database, projections and runners. */
@@ -63,8 +66,7 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
     async status() {
       const rows = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row]));
       const buildRows = new Map((await loadBuilds(scoped, [...projections.keys()])).map((row) => [row.name, row]));
-      const { rows: headRows } = await sql<{ head: string | null }>`SELECT max(position)::text AS head FROM ${sql.id(schema, 'events')}`.execute(db);
-      const head = BigInt(headRows[0]?.head ?? '0');
+      const head = await storeHead(db, schema);
       const horizon = await options.store.horizon();
       const parks = await countOpenParked(scoped, [...projections.keys()]);
       const result: ProjectionStatus[] = [];
@@ -105,8 +107,7 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
      * space) must be behind each projection's checkpoint; events still uncommitted at the call do not count.
      */
     async waitForCatchUp({ timeoutMs = 30_000 } = {}) {
-      const { rows } = await sql<{ snapshot: string }>`SELECT ${sql.id(schema, 'snapshot')}()::text AS snapshot`.execute(db);
-      const snapshot = rows[0]!.snapshot;
+      const snapshot = await callerSnapshot(db, schema);
       const deadline = Date.now() + timeoutMs;
       for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
         const stored = new Map((await loadCheckpoints(scoped, [...projections.keys()])).map((row) => [row.name, row]));
@@ -119,11 +120,7 @@ export function createStatusReader<E extends EventShape>(sources: StatusSources<
             throw new CatchUpError(projection.name, `projection "${projection.name}" failed: ${runners.get(projection.name)?.lastError ?? row?.lastError ?? 'unknown error'}`);
           }
           const checkpoint = checkpointOf(projection.name, row?.checkpoint);
-          const { rows: behind } = await sql<{ behind: boolean }>`
-            SELECT EXISTS (SELECT 1 FROM ${sql.id(schema, 'events')} e
-                            WHERE (e.transaction_id, e.position) > (${checkpoint.transactionId.toString()}::xid8, ${checkpoint.position.toString()}::bigint)
-                              AND pg_visible_in_snapshot(e.transaction_id, ${snapshot}::pg_snapshot)) AS behind`.execute(db);
-          if (behind[0]!.behind) pending.push({ name: projection.name, state, checkpoint });
+          if (await behindSnapshot(db, schema, checkpoint, snapshot)) pending.push({ name: projection.name, state, checkpoint });
         }
         if (pending.length === 0) return;
         if (Date.now() > deadline) {
