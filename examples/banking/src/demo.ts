@@ -10,6 +10,7 @@ import { openDatabase } from './database.js';
 import { BankError } from './domain/errors.js';
 import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
+import { stopOnSignals } from './shutdown.js';
 
 const say = (line: string) => console.log(line);
 const opId = () => randomUUID();
@@ -73,6 +74,11 @@ async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId:
 
 const database = await openDatabase(say);
 const bank = createBank({ connectionString: database.connectionString });
+// Ctrl-C or SIGTERM mid-scenario: the pools, then the embedded server and its folder, then exit 0.
+stopOnSignals(async () => {
+  await bank.close();
+  await database.stop();
+}, say);
 try {
   await bank.migrate();
   const projector = await bank.startProjector();
