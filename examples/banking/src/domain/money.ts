@@ -68,6 +68,7 @@ export function formatMoney(minorUnits: number, currency: string): string {
  */
 export function parseAmount(text: string, currency: string, field = 'amount'): number {
   const digits = minorDigits(currency);
+  if (/^\s*-/.test(text)) throw new InvalidInputError(field, `${field} must be greater than zero, got "${text}"`);
   const match = /^(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!match) throw new InvalidInputError(field, `${field} must be a number such as 12.34, got "${text}"`);
   const whole = (match[1] ?? '0').replaceAll(',', '');
