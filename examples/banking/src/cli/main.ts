@@ -7,12 +7,18 @@ import { createInterface } from 'node:readline/promises';
 import { createBank } from '../bank.js';
 import { openDatabase } from '../database.js';
 import { BankError } from '../domain/errors.js';
+import { stopOnSignals } from '../shutdown.js';
 import { bankProgram, isCommanderExit, splitWords } from './commands.js';
 
 const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
 const database = await openDatabase(print);
 const bank = createBank({ connectionString: database.connectionString, maxConnections: 4 });
+// SIGTERM (or Ctrl-C while a one-shot command runs): the pools, then the embedded server and its folder, then exit 0.
+stopOnSignals(async () => {
+  await bank.close();
+  await database.stop();
+}, print);
 let exitCode = 0;
 try {
   await bank.migrate();
@@ -37,11 +43,13 @@ try {
   } else {
     print('Tally bank — commands: open, deposit, withdraw, transfer, close, view, list, statement, help, exit');
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'bank> ' });
+    // Ctrl-C at the prompt (a key press in a terminal, not a signal) ends the session like `exit`.
+    rl.on('SIGINT', () => rl.close());
     rl.prompt();
     for await (const line of rl) {
       const words = splitWords(line);
       if (words[0] === 'exit' || words[0] === 'quit') break;
-      if (words.length > 0) await run(words[0] === 'help' ? ['--help'] : words);
+      if (words.length > 0) await run(words);
       rl.prompt();
     }
     rl.close();

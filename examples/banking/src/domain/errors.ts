@@ -5,6 +5,8 @@ export type BankErrorCode =
   | 'ACCOUNT_NOT_FOUND'
   | 'DUPLICATE_CUSTOMER_NAME'
   | 'INSUFFICIENT_FUNDS'
+  /** The money in would take the balance past `MAX_BALANCE` (2^53 − 1 minor units). */
+  | 'BALANCE_LIMIT_EXCEEDED'
   | 'ACCOUNT_CLOSED'
   | 'CURRENCY_MISMATCH'
   | 'BALANCE_NOT_ZERO'
@@ -37,10 +39,18 @@ export class InvalidInputError extends BankError {
   }
 }
 
+/** No such account: 404. With `asOf`, the account exists but was opened after that moment. */
 export class AccountNotFoundError extends BankError {
   override readonly name = 'AccountNotFoundError';
-  constructor(readonly accountId: string) {
-    super('ACCOUNT_NOT_FOUND', `account ${accountId} does not exist`, { accountId });
+  constructor(
+    readonly accountId: string,
+    readonly asOf?: Date,
+  ) {
+    super(
+      'ACCOUNT_NOT_FOUND',
+      asOf ? `account ${accountId} did not exist yet at ${asOf.toISOString()}: it was opened later` : `account ${accountId} does not exist`,
+      asOf ? { accountId, asOf: asOf.toISOString() } : { accountId },
+    );
   }
 }
 

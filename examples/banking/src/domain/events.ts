@@ -1,3 +1,5 @@
+import { customerNameKey } from './customer-name.js';
+
 /**
  * The bank's events: the only thing it stores. Amounts are integers in the currency's minor units (cents).
  * Tags make the few events a decision needs cheap to find, and are what the append condition locks on.
@@ -22,14 +24,10 @@ export type BankEvent = AccountOpened | MoneyDeposited | MoneyWithdrawn | MoneyT
 export const accountTag = (accountId: string) => `account:${accountId}`;
 
 /**
- * The tag that makes a customer name unique: case, surrounding and repeated spaces and Unicode composition
- * do not make two names different.
+ * The tag that makes a customer name unique: names that look alike (case, spacing, compatibility forms,
+ * invisible characters, confusable letters from other scripts) have one tag. The rule is `customerNameKey`.
  */
-export const customerTag = (customerName: string) => `customer:${normalizeName(customerName)}`;
-
-export function normalizeName(name: string): string {
-  return name.normalize('NFC').trim().replace(/\s+/gu, ' ').toLocaleLowerCase('en-US');
-}
+export const customerTag = (customerName: string) => `customer:${customerNameKey(customerName)}`;
 
 /** Operation tags: finding a retried request's earlier outcome is one index lookup. */
 export const depositTag = (depositId: string) => `deposit:${depositId}`;

@@ -1,10 +1,29 @@
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, RuleViolationError } from './errors.js';
+
+/** Largest amount one operation may move, in minor units (10^13 = 100 billion in a two-decimal currency). */
+export const MAX_AMOUNT = 10_000_000_000_000;
 
 /**
- * Largest amount one operation may move, in minor units (10^13 = 100 billion in a two-decimal currency).
- * Balances stay far below 2^53, so plain numbers hold them exactly; nothing here ever divides.
+ * Largest balance an account may hold, in minor units: 2^53 − 1, the largest integer a JavaScript number (and
+ * so a JSON number read by most clients) holds exactly. The decisions refuse any deposit or incoming transfer
+ * that would take a balance past it ({@link checkBalanceLimit}), so every balance, running balance and sum of
+ * movements the bank computes is an exact integer; the read models store them as `bigint`.
  */
-export const MAX_AMOUNT = 10_000_000_000_000;
+export const MAX_BALANCE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Refuses money in that would take `balance` past {@link MAX_BALANCE}.
+ * @throws {RuleViolationError} BALANCE_LIMIT_EXCEEDED
+ */
+export function checkBalanceLimit(accountId: string, balance: number, amount: number, currency: string): void {
+  if (amount > MAX_BALANCE - balance) {
+    throw new RuleViolationError(
+      'BALANCE_LIMIT_EXCEEDED',
+      `cannot add ${formatMoney(amount, currency)}: the balance of ${formatMoney(balance, currency)} would pass the limit of ${formatMoney(MAX_BALANCE, currency)}`,
+      { accountId, balance, amount, limit: MAX_BALANCE },
+    );
+  }
+}
 
 /** Checks an amount in minor units: a positive integer (or ≥ 0 when `allowZero`) no larger than MAX_AMOUNT. */
 export function checkAmount(value: unknown, field: string, { allowZero = false } = {}): number {
@@ -49,6 +68,7 @@ export function formatMoney(minorUnits: number, currency: string): string {
  */
 export function parseAmount(text: string, currency: string, field = 'amount'): number {
   const digits = minorDigits(currency);
+  if (/^\s*-/.test(text)) throw new InvalidInputError(field, `${field} must be greater than zero, got "${text}"`);
   const match = /^(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!match) throw new InvalidInputError(field, `${field} must be a number such as 12.34, got "${text}"`);
   const whole = (match[1] ?? '0').replaceAll(',', '');

@@ -7,18 +7,22 @@ import type { Bank } from '../bank.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { parseAsOf } from '../features/views/as-of.js';
 import type { AccountView, Statement } from '../features/views/queries.js';
-import { toErrorResponse } from './errors.js';
+import { BODY_LIMIT_BYTES, toErrorResponse } from './errors.js';
 import {
   AccountListReply,
   AccountOpenedReply,
   AccountParams,
   AccountReply,
+  bodyErrors,
   CloseReply,
+  commonErrors,
+  described,
   DepositBody,
   DepositReply,
-  ErrorReply,
   ListQuery,
+  notFound,
   OpenAccountBody,
+  refused,
   StatementQuery,
   StatementReply,
   TransferBody,
@@ -52,7 +56,15 @@ const statementJson = (statement: Statement) => ({
   lines: statement.lines.map((line) => ({ ...line, position: line.position.toString(), occurredAt: line.occurredAt.toISOString() })),
 });
 
-const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+/** The responses of a command: 201 applied now, 200 applied before (a retry), and its errors. */
+const commandResponses = <T extends object>(reply: T, what: string) => ({
+  201: described(reply, `${what}: applied now`),
+  200: described(reply, `${what}: applied before with this operation id (a retry): nothing new happened, replayed is true`),
+  ...commonErrors,
+  ...bodyErrors,
+  ...notFound,
+  ...refused,
+});
 
 /**
  * The bank's HTTP API. Every body, parameter and query string is checked against a JSON Schema before a
@@ -61,16 +73,27 @@ const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 16 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // verbose: a refusal quotes the failing schema (its allowed values, range, description) and the value sent.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Tally bank', version: '0.1.0', description: 'Amounts are integers in minor units (cents).' },
+      info: {
+        title: 'Tally bank',
+        version: '0.1.0',
+        description:
+          'Amounts are integers in minor units (cents); no balance may pass 2^53 − 1 minor units (money in past it is refused ' +
+          `with 409 BALANCE_LIMIT_EXCEEDED). Request bodies are JSON (application/json), at most ${BODY_LIMIT_BYTES} bytes (16 KiB). ` +
+          'Every error answers { error: { code, message, details? } }: details is an object of named values (field for INVALID_INPUT).',
+      },
     },
   });
+
+  // Bodies are JSON only: any other content type (text/plain included, which Fastify reads by default) is 415.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body, unexpected } = toErrorResponse(error);
@@ -78,14 +101,14 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } });
+    void reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` } });
   });
 
   const meta = (request: { id: string }) => ({ correlationId: request.id });
 
   app.post(
     '/accounts',
-    { schema: { summary: 'Open an account', body: OpenAccountBody, response: { 200: AccountOpenedReply, 201: AccountOpenedReply, ...errors } } },
+    { schema: { summary: 'Open an account', body: OpenAccountBody, response: commandResponses(AccountOpenedReply, 'opened') } },
     async (request, reply) => {
       const outcome = await bank.openAccount(request.body, meta(request));
       return reply.status(outcome.replayed ? 200 : 201).send(outcome);
@@ -94,7 +117,7 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
 
   app.post(
     '/accounts/:id/deposits',
-    { schema: { summary: 'Deposit money', params: AccountParams, body: DepositBody, response: { 200: DepositReply, 201: DepositReply, ...errors } } },
+    { schema: { summary: 'Deposit money', params: AccountParams, body: DepositBody, response: commandResponses(DepositReply, 'deposited') } },
     async (request, reply) => {
       const outcome = await bank.deposit({ accountId: request.params.id, ...request.body }, meta(request));
       return reply.status(outcome.replayed ? 200 : 201).send(outcome);
@@ -104,7 +127,7 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
   app.post(
     '/accounts/:id/withdrawals',
     {
-      schema: { summary: 'Withdraw money', params: AccountParams, body: WithdrawalBody, response: { 200: WithdrawalReply, 201: WithdrawalReply, ...errors } },
+      schema: { summary: 'Withdraw money', params: AccountParams, body: WithdrawalBody, response: commandResponses(WithdrawalReply, 'withdrawn') },
     },
     async (request, reply) => {
       const outcome = await bank.withdraw({ accountId: request.params.id, ...request.body }, meta(request));
@@ -114,7 +137,7 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
 
   app.post(
     '/transfers',
-    { schema: { summary: 'Transfer money between two accounts', body: TransferBody, response: { 200: TransferReply, 201: TransferReply, ...errors } } },
+    { schema: { summary: 'Transfer money between two accounts', body: TransferBody, response: commandResponses(TransferReply, 'transferred') } },
     async (request, reply) => {
       const outcome = await bank.transfer(request.body, meta(request));
       return reply.status(outcome.replayed ? 200 : 201).send(outcome);
@@ -123,7 +146,7 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
 
   app.post(
     '/accounts/:id/close',
-    { schema: { summary: 'Close an account (balance must be zero)', params: AccountParams, response: { 200: CloseReply, ...errors } } },
+    { schema: { summary: 'Close an account (balance must be zero)', params: AccountParams, response: { 200: described(CloseReply, 'closed (replayed: true when it was closed before)'), ...commonErrors, ...notFound, ...refused } } },
     async (request) => {
       const outcome = await bank.closeAccount({ accountId: request.params.id }, meta(request));
       return { ...outcome, status: 'closed' as const };
@@ -132,13 +155,13 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
 
   app.get(
     '/accounts/:id',
-    { schema: { summary: 'One account', params: AccountParams, response: { 200: AccountReply, ...errors } } },
+    { schema: { summary: 'One account', params: AccountParams, response: { 200: described(AccountReply, 'the account'), ...commonErrors, ...notFound } } },
     async (request) => accountJson(await bank.getAccount(request.params.id)),
   );
 
   app.get(
     '/accounts',
-    { schema: { summary: 'Accounts by customer name', querystring: ListQuery, response: { 200: AccountListReply, ...errors } } },
+    { schema: { summary: 'Accounts by customer name', querystring: ListQuery, response: { 200: described(AccountListReply, 'the accounts, by customer name'), ...commonErrors } } },
     async (request) => {
       const { status, limit, offset } = request.query;
       const accounts = await bank.listAccounts({ status, limit: limit === undefined ? 100 : Number(limit), offset: offset === undefined ? 0 : Number(offset) });
@@ -153,7 +176,7 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
         summary: 'Movements with running balance; with asOf, as they were at the end of that millisecond (computed from the events)',
         params: AccountParams,
         querystring: StatementQuery,
-        response: { 200: StatementReply, ...errors },
+        response: { 200: described(StatementReply, 'the statement'), ...commonErrors, ...notFound },
       },
     },
     async (request) => {

@@ -3,9 +3,11 @@
  * (default: an embedded PostgreSQL), RUN_PROJECTOR (1: run the projections in this process; the default
  * when the database is embedded, since no worker can reach it — otherwise run `pnpm start:worker`).
  */
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { createBank } from '../bank.js';
-import { openDatabase } from '../database.js';
+import { createBank, type Bank } from '../bank.js';
+import { openDatabase, type Database } from '../database.js';
+import { stopOnSignals } from '../shutdown.js';
 import { apiDecisionMode, buildApp } from './app.js';
 
 const logger = pino({ name: 'bank-api' });
@@ -18,37 +20,47 @@ function port(): number {
 }
 
 const listenPort = port();
-const database = await openDatabase((line) => logger.info(line));
-const bank = createBank({ connectionString: database.connectionString, decisionMode: apiDecisionMode });
-await bank.migrate();
-if (database.embedded || process.env.RUN_PROJECTOR === '1') {
-  await bank.startProjector({ logger });
-  logger.info('projector running in this process');
-} else {
-  logger.info('views are kept up to date by the worker: run `pnpm start:worker` with the same DATABASE_URL');
-}
-const app = await buildApp(bank, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
-await app.listen({ port: listenPort, host: process.env.HOST ?? '127.0.0.1' });
-logger.info(`OpenAPI description at http://${process.env.HOST ?? '127.0.0.1'}:${listenPort}/openapi.json`);
+let database: Database | undefined;
+let bank: Bank | undefined;
+let app: FastifyInstance | undefined;
 
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  void (async () => {
-    // In order: stop taking requests, then stop the projector and pools, then the embedded server.
-    let failed = false;
-    for (const step of [() => app.close(), () => bank.close(), () => database.stop()]) {
-      try {
-        await step();
-      } catch (error) {
-        failed = true;
-        logger.error({ err: error }, 'shutdown step failed');
-      }
+const started = (async () => {
+  database = await openDatabase((line) => logger.info(line));
+  bank = createBank({ connectionString: database.connectionString, decisionMode: apiDecisionMode });
+  await bank.migrate();
+  if (database.embedded || process.env.RUN_PROJECTOR === '1') {
+    await bank.startProjector({ logger });
+    logger.info('projector running in this process');
+  } else {
+    logger.info('views are kept up to date by the worker: run `pnpm start:worker` with the same DATABASE_URL');
+  }
+  app = await buildApp(bank, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  await app.listen({ port: listenPort, host: process.env.HOST ?? '127.0.0.1' });
+  logger.info(`OpenAPI description at http://${process.env.HOST ?? '127.0.0.1'}:${listenPort}/openapi.json`);
+})();
+
+// SIGINT, SIGTERM (also while starting): stop taking requests, then the projector and the pools, then the
+// embedded server (its data folder is deleted); exit 0, or 1 if a step failed.
+stopOnSignals(async () => {
+  await started.catch(() => {});
+  let failed = false;
+  for (const step of [() => app?.close(), () => bank?.close(), () => database?.stop()]) {
+    try {
+      await step();
+    } catch (error) {
+      failed = true;
+      logger.error({ err: error }, 'shutdown step failed');
     }
-    process.exit(failed ? 1 : 0);
-  })();
-};
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+  }
+  if (failed) throw new Error('a shutdown step failed');
+  logger.info('stopped');
+}, (line) => logger.info(line));
+
+try {
+  await started;
+} catch (error) {
+  logger.error({ err: error }, 'could not start');
+  await Promise.allSettled([app?.close(), bank?.close()]);
+  await database?.stop().catch(() => {});
+  process.exit(1);
+}

@@ -4,18 +4,30 @@ import { decideFrom, defineBankDecision, type Verdict } from '../../domain/decis
 import { RuleViolationError } from '../../domain/errors.js';
 import { accountTag, depositTag, type BankEvent, type MoneyDeposited } from '../../domain/events.js';
 import { checkId, operationEventId } from '../../domain/ids.js';
-import { checkAmount } from '../../domain/money.js';
+import { checkAmount, checkBalanceLimit } from '../../domain/money.js';
 import type { Deposit, DepositResult } from './types.js';
 
-/** A deposit needs the account's status and currency, and whether this deposit id was seen: not the balance. */
+/**
+ * A deposit needs the account's status, currency and balance (the balance may not pass `MAX_BALANCE`), and
+ * whether this deposit id was seen.
+ */
 export const depositQuery = (command: Deposit): Query<BankEvent> => [
-  { types: ['AccountOpened', 'AccountClosed'], tags: [accountTag(command.accountId)] },
+  { tags: [accountTag(command.accountId)] },
   { types: ['MoneyDeposited'], tags: [depositTag(command.depositId)] },
 ];
 
 // #region condition
-/** Only closing the account could make an accepted deposit wrong; other movements run alongside. */
-export const depositCondition = (command: Deposit): Query<BankEvent> => [{ types: ['AccountClosed'], tags: [accountTag(command.accountId)] }];
+/**
+ * What could make an accepted deposit wrong: the account's closing, or other money in (a deposit, an incoming
+ * transfer) that, with this one, takes the balance past `MAX_BALANCE`. Money out runs alongside.
+ */
+export const depositCondition = (command: Deposit): Query<BankEvent> => {
+  const tag = accountTag(command.accountId);
+  return [
+    { types: ['AccountClosed', 'MoneyDeposited'], tags: [tag] },
+    { types: ['MoneyTransferred'], tags: [tag], data: { toAccountId: command.accountId } },
+  ];
+};
 // #endregion condition
 
 /** Checks the request's fields. @throws {InvalidInputError} */
@@ -27,7 +39,7 @@ export function checkDeposit(command: Deposit): Deposit {
   };
 }
 
-/** What a deposit decides on: the account's status and currency, and an earlier application of this deposit id. */
+/** What a deposit decides on: the account, and an earlier application of this deposit id. */
 export interface DepositState {
   readonly account: AccountState;
   readonly depositId: string;
@@ -55,7 +67,8 @@ export const depositDecision = defineBankDecision<Deposit, DepositState, Deposit
       }
       return { kind: 'replay', result };
     }
-    requireOpen(account);
+    const { balance, currency } = requireOpen(account);
+    checkBalanceLimit(command.accountId, balance, command.amount, currency);
     return {
       kind: 'append',
       events: [

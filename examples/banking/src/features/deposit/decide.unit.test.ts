@@ -3,7 +3,7 @@ import { closed, deposited, history, opened, thrownBy, transferred, withdrawn } 
 import { AccountNotFoundError, InvalidInputError, RuleViolationError } from '../../domain/errors.js';
 import { accountTag, depositTag } from '../../domain/events.js';
 import { operationEventId } from '../../domain/ids.js';
-import { MAX_AMOUNT } from '../../domain/money.js';
+import { MAX_AMOUNT, MAX_BALANCE } from '../../domain/money.js';
 import { checkDeposit, decideDeposit, depositCondition, depositQuery } from './decide.js';
 import type { Deposit } from './types.js';
 
@@ -83,18 +83,45 @@ describe('checkDeposit', () => {
 });
 
 describe('deposit query and condition', () => {
-  it('reads the account’s opening and closing and earlier tries of this deposit, not the balance', () => {
-    expect(depositQuery(command)).toEqual([
-      { types: ['AccountOpened', 'AccountClosed'], tags: ['account:a1'] },
-      { types: ['MoneyDeposited'], tags: ['deposit:dep-1'] },
-    ]);
+  it('reads the account’s whole history (its balance) and earlier tries of this deposit', () => {
+    expect(depositQuery(command)).toEqual([{ tags: ['account:a1'] }, { types: ['MoneyDeposited'], tags: ['deposit:dep-1'] }]);
   });
 
-  it('is guarded only by the account closing: withdrawals, transfers and other deposits cannot make a deposit wrong', () => {
-    expect(depositCondition(command)).toEqual([{ types: ['AccountClosed'], tags: ['account:a1'] }]);
-    // The decision indeed does not depend on them: the same answer with or without other movements.
-    const quiet = decideDeposit(command, history(opened('a1')));
-    const busy = decideDeposit(command, history(opened('a1', { initialDeposit: 10 }), deposited('a1', 5, 'dep-0'), withdrawn('a1', 15, 'w-1'), opened('a2'), transferred('a2', 'a1', 1, 't-1')));
+  it('is guarded by the account closing and by other money in (which could take the balance past the limit), not by money out', () => {
+    expect(depositCondition(command)).toEqual([
+      { types: ['AccountClosed', 'MoneyDeposited'], tags: ['account:a1'] },
+      { types: ['MoneyTransferred'], tags: ['account:a1'], data: { toAccountId: 'a1' } },
+    ]);
+    // Money out does not change the answer: the same with or without withdrawals and outgoing transfers.
+    const quiet = decideDeposit(command, history(opened('a1', { initialDeposit: 20 })));
+    const busy = decideDeposit(command, history(opened('a1', { initialDeposit: 20 }), withdrawn('a1', 15, 'w-1'), opened('a2'), transferred('a1', 'a2', 1, 't-1')));
     expect(busy).toEqual(quiet);
+  });
+});
+
+describe('the balance limit (2^53 − 1 minor units)', () => {
+  /** An account a1 holding `balance`, built from deposits of at most MAX_AMOUNT. */
+  const holding = (balance: number) => {
+    const events = [opened('a1')];
+    for (let left = balance, i = 0; left > 0; left -= MAX_AMOUNT, i++) events.push(deposited('a1', Math.min(left, MAX_AMOUNT), `seed-${i}`));
+    return events;
+  };
+
+  it('accepts a deposit that takes the balance to exactly MAX_BALANCE', () => {
+    const events = history(...holding(MAX_BALANCE - 5));
+    expect(decideDeposit({ ...command, amount: 5 }, events).kind).toBe('append');
+  });
+
+  it('refuses one minor unit more with BALANCE_LIMIT_EXCEEDED, naming the balance and the limit', () => {
+    const events = history(...holding(MAX_BALANCE - 5));
+    const error = thrownBy(() => decideDeposit({ ...command, amount: 6 }, events));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect(error).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED', details: { accountId: 'a1', balance: MAX_BALANCE - 5, amount: 6, limit: MAX_BALANCE } });
+  });
+
+  it('refuses the 901st deposit of 10^13 (the balance would be 9.01 × 10^15 > 2^53), so no balance is ever rounded', () => {
+    const events = history(...holding(900 * MAX_AMOUNT));
+    expect(thrownBy(() => decideDeposit({ ...command, amount: MAX_AMOUNT }, events))).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED' });
+    expect(decideDeposit({ ...command, amount: 3 }, events).kind).toBe('append');
   });
 });

@@ -1,4 +1,5 @@
 import type { NewEvent, Query } from '@tally/eventstore';
+import { customerNameKey } from '../../domain/customer-name.js';
 import { defineBankDecision } from '../../domain/decision.js';
 import { InvalidInputError, RuleViolationError } from '../../domain/errors.js';
 import { accountTag, customerTag, type AccountOpened, type AccountType, type BankEvent } from '../../domain/events.js';
@@ -8,13 +9,22 @@ import type { AccountOpenedResult, OpenAccount } from './types.js';
 
 const accountTypes: readonly AccountType[] = ['checking', 'savings'];
 
-/** Checks a customer name: 1–100 characters once trimmed, no control characters. */
+/**
+ * Checks a customer name: Unicode text (no lone surrogate), 1–100 characters once trimmed, no control
+ * characters, something visible. Its uniqueness is by `customerNameKey` (names that look alike are one name).
+ */
 export function checkCustomerName(value: unknown): string {
   if (typeof value !== 'string') throw new InvalidInputError('customerName', 'customerName must be a string');
+  // A lone surrogate is no character: it cannot be stored as text (nor shown), so it is the client's mistake.
+  if (!value.isWellFormed()) throw new InvalidInputError('customerName', 'customerName must be valid Unicode text: it holds a lone surrogate');
   const name = value.normalize('NFC').trim();
   const length = [...name].length; // characters, not UTF-16 code units
   if (length === 0 || length > 100) throw new InvalidInputError('customerName', 'customerName must be 1 to 100 characters');
   if (/\p{Cc}/u.test(name)) throw new InvalidInputError('customerName', 'customerName must not contain control characters');
+  const key = customerNameKey(name);
+  if (key === '') throw new InvalidInputError('customerName', 'customerName must contain a visible character');
+  // The key is in a tag (at most 1 KiB); compatibility forms can expand a character to many (U+FDFA is 18).
+  if (Buffer.byteLength(key) > 1000) throw new InvalidInputError('customerName', 'customerName is too long once its compatibility characters are spelt out');
   return name;
 }
 

@@ -54,6 +54,9 @@ describe('decideOpenAccount', () => {
     ['a name over 100 characters', { customerName: 'x'.repeat(101) }, 'customerName'],
     ['a control character inside the name', { customerName: 'Ada\u0007Lovelace' }, 'customerName'],
     ['a tab inside the name', { customerName: 'Ada\tLovelace' }, 'customerName'],
+    ['a lone surrogate', { customerName: '\ud800' }, 'customerName'],
+    ['a lone surrogate inside the name', { customerName: 'Ada \udfff Lovelace' }, 'customerName'],
+    ['only invisible characters', { customerName: '\u200b\u00ad' }, 'customerName'],
     ['an unknown account type', { customerName: 'Ada', accountType: 'gold' as 'checking' }, 'accountType'],
     ['an unknown currency XYZ', { customerName: 'Ada', currency: 'XYZ' }, 'currency'],
     ['a lower-case currency usd', { customerName: 'Ada', currency: 'usd' }, 'currency'],
@@ -87,6 +90,28 @@ describe('openAccountDecision', () => {
     const other = decideOpenAccount({ customerName: 'ADA  lovelace' }, 'acct-2');
     const error = thrownBy(() => decideFrom(openAccountDecision, opening, history(stored(other))));
     expect(error).toMatchObject({ code: 'DUPLICATE_CUSTOMER_NAME', details: { customerName: 'Ada Lovelace' } });
+  });
+
+  it.each([
+    ['full-width letters', 'Ｊｏｈｎ Ｓｍｉｔｈ'],
+    ['a Cyrillic Ј', '\u0408ohn Smith'],
+    ['a Greek ο', 'J\u03bfhn Smith'],
+    ['a zero-width space', 'Jo\u200bhn Smith'],
+    ['a soft hyphen', 'Jo\u00adhn Smith'],
+    ['a zero-width joiner and a no-break space', 'John\u200d\u00a0Smith'],
+    ['mathematical bold letters', '\u{1d409}\u{1d428}\u{1d421}\u{1d427} Smith'],
+    ['a digit zero for the o', 'J0hn SMITH'],
+  ])('refuses a name that looks like one taken (%s) with DUPLICATE_CUSTOMER_NAME', (_label, name) => {
+    const john = decideOpenAccount({ customerName: 'John Smith' }, 'acct-john');
+    const lookalike = decideOpenAccount({ customerName: name }, 'acct-2');
+    expect(lookalike.event.tags).toEqual(john.event.tags?.map((tag) => (tag === accountTag('acct-john') ? accountTag('acct-2') : tag)));
+    const error = thrownBy(() => decideFrom(openAccountDecision, lookalike, history(stored(john))));
+    expect(error).toMatchObject({ code: 'DUPLICATE_CUSTOMER_NAME' });
+  });
+
+  it('keeps names apart that a person tells apart: accents, other letters', () => {
+    expect(customerTag('Chloé Zhao')).not.toBe(customerTag('Chloe Zhao'));
+    expect(customerTag('John Smith')).not.toBe(customerTag('Joan Smith'));
   });
 
   it('refuses the account id opened with other details with OPERATION_ID_REUSED, before looking at the name (as the store checks ids first)', () => {

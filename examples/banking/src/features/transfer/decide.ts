@@ -4,26 +4,31 @@ import { decideFrom, defineBankDecision, type Verdict } from '../../domain/decis
 import { InvalidInputError, RuleViolationError } from '../../domain/errors.js';
 import { accountTag, transferTag, type BankEvent, type MoneyTransferred } from '../../domain/events.js';
 import { checkId, operationEventId } from '../../domain/ids.js';
-import { checkAmount, formatMoney } from '../../domain/money.js';
+import { checkAmount, checkBalanceLimit, formatMoney } from '../../domain/money.js';
 import type { Transfer, TransferResult } from './types.js';
 
 // #region query
-/** The source's whole history (its balance), the target's status and currency, an earlier try of this transfer. */
+/** Both accounts' whole histories (their balances: the target's may not pass `MAX_BALANCE`), an earlier try of this transfer. */
 export const transferQuery = (command: Transfer): Query<BankEvent> => [
   { tags: [accountTag(command.fromAccountId)] },
-  { types: ['AccountOpened', 'AccountClosed'], tags: [accountTag(command.toAccountId)] },
+  { tags: [accountTag(command.toAccountId)] },
   { types: ['MoneyTransferred'], tags: [transferTag(command.transferId)] },
 ];
 // #endregion query
 
 // #region condition
-/** The condition spans both accounts: money leaving the source, the source closing, the target closing. */
+/**
+ * The condition spans both accounts: money leaving the source, the source closing, the target closing, money
+ * reaching the target (with this transfer it could pass `MAX_BALANCE`).
+ */
 export const transferCondition = (command: Transfer): Query<BankEvent> => {
   const from = accountTag(command.fromAccountId);
+  const to = accountTag(command.toAccountId);
   return [
     { types: ['MoneyWithdrawn', 'AccountClosed'], tags: [from] },
     { types: ['MoneyTransferred'], tags: [from], data: { fromAccountId: command.fromAccountId } },
-    { types: ['AccountClosed'], tags: [accountTag(command.toAccountId)] },
+    { types: ['AccountClosed', 'MoneyDeposited'], tags: [to] },
+    { types: ['MoneyTransferred'], tags: [to], data: { toAccountId: command.toAccountId } },
   ];
 };
 // #endregion condition
@@ -44,7 +49,7 @@ export function checkTransfer(command: Transfer): Transfer {
 export interface TransferState {
   /** Complete: the query reads the source's every event. */
   readonly from: AccountState;
-  /** Its status and currency only: the query reads the target's opening and closing. */
+  /** Complete too: the query reads the target's every event. */
   readonly to: AccountState;
   readonly transferId: string;
   readonly earlier: MoneyTransferred['data'] | undefined;
@@ -89,6 +94,7 @@ export const transferDecision = defineBankDecision<Transfer, TransferState, Tran
         { accountId: fromAccountId, balance: source.balance, amount },
       );
     }
+    checkBalanceLimit(toAccountId, target.balance, amount, target.currency);
     return {
       kind: 'append',
       events: [

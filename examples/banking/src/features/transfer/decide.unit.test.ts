@@ -3,7 +3,7 @@ import { closed, deposited, history, opened, thrownBy, transferred, withdrawn } 
 import { AccountNotFoundError, InvalidInputError, RuleViolationError } from '../../domain/errors.js';
 import { accountTag, transferTag } from '../../domain/events.js';
 import { operationEventId } from '../../domain/ids.js';
-import { MAX_AMOUNT } from '../../domain/money.js';
+import { MAX_AMOUNT, MAX_BALANCE } from '../../domain/money.js';
 import { checkTransfer, decideTransfer, transferCondition, transferQuery } from './decide.js';
 import type { Transfer } from './types.js';
 
@@ -101,21 +101,31 @@ describe('checkTransfer', () => {
 });
 
 describe('transfer query and condition', () => {
-  it('reads the source’s whole history, the target’s opening and closing, and earlier tries of this transfer', () => {
-    expect(transferQuery(command)).toEqual([
-      { tags: ['account:a1'] },
-      { types: ['AccountOpened', 'AccountClosed'], tags: ['account:a2'] },
-      { types: ['MoneyTransferred'], tags: ['transfer:t-1'] },
-    ]);
+  it('reads both accounts’ whole histories (their balances) and earlier tries of this transfer', () => {
+    expect(transferQuery(command)).toEqual([{ tags: ['account:a1'] }, { tags: ['account:a2'] }, { types: ['MoneyTransferred'], tags: ['transfer:t-1'] }]);
   });
 
-  it('is guarded by money leaving the source and either account closing, not by MoneyDeposited or transfers into the source, which only raise its balance', () => {
+  it('is guarded by money leaving the source, either account closing and money reaching the target, not by money into the source', () => {
     const condition = transferCondition(command);
     expect(condition).toEqual([
       { types: ['MoneyWithdrawn', 'AccountClosed'], tags: ['account:a1'] },
       { types: ['MoneyTransferred'], tags: ['account:a1'], data: { fromAccountId: 'a1' } },
-      { types: ['AccountClosed'], tags: ['account:a2'] },
+      { types: ['AccountClosed', 'MoneyDeposited'], tags: ['account:a2'] },
+      { types: ['MoneyTransferred'], tags: ['account:a2'], data: { toAccountId: 'a2' } },
     ]);
-    expect(condition.flatMap((item) => item.types ?? [])).not.toContain('MoneyDeposited');
+    expect(condition.filter((item) => item.tags?.includes('account:a1')).flatMap((item) => item.types ?? [])).not.toContain('MoneyDeposited');
+  });
+});
+
+describe('the balance limit on the target (2^53 − 1 minor units)', () => {
+  it('refuses a transfer that would take the target past MAX_BALANCE with BALANCE_LIMIT_EXCEEDED; up to it is accepted', () => {
+    const target = [opened('a2')];
+    for (let i = 0; i < 900; i++) target.push(deposited('a2', MAX_AMOUNT, `seed-${i}`));
+    const room = MAX_BALANCE - 900 * MAX_AMOUNT;
+    const events = history(opened('a1', { initialDeposit: MAX_AMOUNT }), ...target);
+    expect(decideTransfer({ ...command, amount: room }, events).kind).toBe('append');
+    const error = thrownBy(() => decideTransfer({ ...command, amount: room + 1 }, events));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect(error).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED', details: { accountId: 'a2', balance: 900 * MAX_AMOUNT, amount: room + 1 } });
   });
 });

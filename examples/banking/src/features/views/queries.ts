@@ -98,7 +98,7 @@ export async function getStatement(db: Kysely<BankReadDb>, accountId: string): P
  * whose `occurredAt`, truncated to the millisecond, is at or before `T`, i.e. everything up to the end of
  * millisecond `T` (`belongsBy` in `as-of.ts`). Times are the database server's clock. `asOf: null` is now:
  * every event, whatever the clock of this process says.
- * @throws {AccountNotFoundError} when the account did not exist at `asOf`
+ * @throws {AccountNotFoundError} when the account does not exist, or did not exist yet at `asOf` (its `asOf` set)
  */
 export async function statementAsOf(store: EventStore<BankEvent>, accountId: string, asOf: Date | null): Promise<Statement> {
   checkId(accountId, 'accountId');
@@ -107,7 +107,7 @@ export async function statementAsOf(store: EventStore<BankEvent>, accountId: str
   const past = asOf ? events.filter((event) => belongsBy(event.occurredAt, asOf)) : events;
   const state = foldAccount(accountId, past);
   const opened = past.find((event) => event.type === 'AccountOpened');
-  if (state.status === 'unknown' || !opened) throw new AccountNotFoundError(accountId);
+  if (state.status === 'unknown' || !opened) throw new AccountNotFoundError(accountId, asOf && events.length > 0 ? asOf : undefined);
   const closing = past.find((event) => event.type === 'AccountClosed');
   const lines = statementLines(accountId, past);
   const account: AccountView = {
