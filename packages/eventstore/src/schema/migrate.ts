@@ -1,4 +1,5 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { loadMigrator } from './load-migrator.js';
 import { lockHash } from '../lock-keys.js';
 import { migrations } from './migrations.js';
 import { relocateIfMoved } from './relocate.js';
@@ -14,6 +15,7 @@ export async function migrateSchema(db: Kysely<unknown>, schema: string): Promis
     await sql`SELECT pg_advisory_lock(${lockKey}::bigint)`.execute(connection);
     try {
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection);
+      const Migrator = await loadMigrator();
       const migrator = new Migrator({
         db: connection,
         provider: { getMigrations: async () => migrations(schema) },

@@ -1,4 +1,5 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { loadMigrator } from './load-migrator.js';
 import { projectorMigrations } from './migrations.js';
 
 /**
@@ -13,6 +14,7 @@ export async function migrateProjector<DB>(db: Kysely<DB>, schema: string): Prom
     await sql`SELECT pg_advisory_lock(hashtext('tally-projector-migrate'), hashtext(${schema}))`.execute(connection);
     try {
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(connection);
+      const Migrator = await loadMigrator();
       const migrator = new Migrator({
         db: connection,
         provider: { getMigrations: async () => projectorMigrations(schema) },
