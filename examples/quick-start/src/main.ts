@@ -18,10 +18,12 @@ function check(condition: boolean, what: string): void {
   console.log(`ok: ${what}`);
 }
 
+// #region memory
 // The decision alone, on the in-memory store of @tally/eventstore/testing: no database needed.
 const memory = createInMemoryEventStore<AccountEvent>();
 await memory.append([{ type: 'MoneyDeposited', data: { accountId: 'm1', amount: 50 }, tags: [accountTag('m1')] }]);
 check(!(await withdraw(memory, 'm1', 80)), 'the in-memory store refuses to withdraw 80 from 50');
+// #endregion memory
 
 const database = await startDatabase();
 const { connectionString } = database;
@@ -29,8 +31,10 @@ const { connectionString } = database;
 const store = createEventStore<AccountEvent>({ connectionString });
 await store.migrate(); // creates or updates the store's schema; idempotent, safe from several processes at once
 // #endregion setup
+// #region projector
 const projector = createProjector({ store, projections: [balancesProjection], connectionString, logger: silentLogger });
 const readDb = createReadDb(connectionString);
+// #endregion projector
 try {
   const accountId = randomUUID();
   // #region append
