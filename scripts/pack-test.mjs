@@ -120,6 +120,13 @@ for (const { dir, manifest } of packages) {
   packed[manifest.name] = { filename, manifest: shipped };
 }
 
+// The guide shows the tsconfig.json this test compiles the app with: the first json block of its tsconfig section.
+const guide = readFileSync(join(root, 'docs/in-your-project.md'), 'utf8');
+const shownTsconfig = guide.split('\n## tsconfig\n')[1]?.match(/```json\n([\s\S]*?)\n```/)?.[1];
+if (!shownTsconfig || JSON.stringify(JSON.parse(shownTsconfig)) !== JSON.stringify(readJson(join(appSource, 'tsconfig.json')))) {
+  fail('the tsconfig.json shown in docs/in-your-project.md is not examples/quick-start/tsconfig.json');
+}
+
 // 3. The app: the quick start's sources, and a package.json with the tarballs for the workspace packages.
 const quickStart = readJson(join(appSource, 'package.json'));
 const registryDeps = (deps) => Object.fromEntries(Object.entries(deps ?? {}).filter(([, spec]) => !spec.startsWith('workspace:')));
