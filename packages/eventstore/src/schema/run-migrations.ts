@@ -1,5 +1,6 @@
-import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { lockHash } from '../lock-keys.js';
+import { loadMigrator } from './load-migrator.js';
 
 /** One set of migrations in a schema: the store's, or a package's that keeps tables beside it (the projector's). */
 export interface MigrationSet {
@@ -26,6 +27,7 @@ export async function runMigrations<DB>(db: Kysely<DB>, set: MigrationSet): Prom
     await sql`SELECT pg_advisory_lock(${lockKey}::bigint)`.execute(connection);
     try {
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(set.schema)}`.execute(connection);
+      const Migrator = await loadMigrator();
       const migrator = new Migrator({
         db: connection,
         provider: { getMigrations: async () => set.migrations },
