@@ -14,6 +14,7 @@ import { createStatusReader } from './projector-status.js';
 import { rebuildProjection, requestProjectionBuild } from './rebuild-projection.js';
 import { createParkActions } from './parking/park-actions.js';
 import type { ProjectorTables } from './schema/tables.js';
+import { migrateProjector } from './schema/migrate.js';
 import { setupProjections } from './setup-projections.js';
 import type { ParkedEvent, ParkOutcome, Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
@@ -203,6 +204,12 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     prepared = true;
   }
 
+  let migrating: Promise<void> | undefined;
+  const migrated = () => (migrating ??= migrateProjector(db, schema).catch((error: unknown) => {
+    migrating = undefined;
+    throw error;
+  }));
+
   const park = createParkActions<E>({ ctx, projections, prepare, changed: (name) => runners.get(name)?.wake() });
 
   const projector: Projector = {
@@ -278,7 +285,12 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
     skipParked: (name, skipOptions) => whileOpen('skipParked', () => park.skipParked(name, skipOptions)),
     resume: (name) => whileOpen('resume', () => park.resume(name)),
 
-    status: () => whileOpen('status', () => reader.status()),
+    // A projector that never ran on this database (`tally-projector status` first) finds its tables migrated.
+    status: () =>
+      whileOpen('status', async () => {
+        await migrated();
+        return reader.status();
+      }),
     owned: () => [...runners.keys()],
 
     waitForCatchUp: (waitOptions) => whileOpen('waitForCatchUp', () => reader.waitForCatchUp(waitOptions)),

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrateProjector } from '../src/index.js';
+import { createEventStore } from '@tally/eventstore';
+import { createProjector, migrateProjector } from '../src/index.js';
+import { balanceProjection, type BankEvent } from './fixtures/bank.js';
 import { projectorMigrations } from '../src/schema/migrations.js';
 import { setupDatabase } from './helpers.js';
 
-const { db } = await setupDatabase();
+const { db, database } = await setupDatabase();
 
 describe('migrateProjector', () => {
   it('adopts the checkpoint table of a projector from before versioned migrations, keeps its rows, and adds what came since', async () => {
@@ -28,5 +30,19 @@ describe('migrateProjector', () => {
     expect(parked[0]!.exists).toBe(true);
     // Idempotent afterwards.
     await migrateProjector(db, 'legacy');
+  });
+
+  it('lets status() run on a database no projector has run on yet (tally-projector status first)', async () => {
+    const store = createEventStore<BankEvent>({ connectionString: database.url, schema: 'fresh' });
+    await store.migrate();
+    await store.append([{ type: 'MoneyDeposited', data: { accountId: 'f', amount: 1 } }]);
+    const projector = createProjector({ store, projections: [balanceProjection('fresh-balances', 'fresh_balances')], connectionString: database.url });
+    try {
+      const [status] = await projector.status();
+      expect(status).toMatchObject({ name: 'fresh-balances', state: 'idle', storedVersion: null, lagEvents: 1, parkedEvents: 0 });
+    } finally {
+      await projector.stop();
+      await store.close();
+    }
   });
 });
