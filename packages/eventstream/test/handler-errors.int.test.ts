@@ -130,6 +130,9 @@ describe('handler errors', () => {
     await fixture.store.append([deposit(1)]);
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
+    // Node's own listener would print the expected warning into the test output: only ours hears it here.
+    const printers = process.listeners('warning');
+    process.removeAllListeners('warning');
     process.on('warning', onWarning);
     try {
       const subscription = stream.subscribe({ after: formatCheckpoint(start), maxAttempts: 1, maxWaitMs: 0 }, () => {
@@ -140,6 +143,7 @@ describe('handler errors', () => {
       expect(warnings[0]).toBeInstanceOf(SubscriptionHandlerError);
     } finally {
       process.off('warning', onWarning);
+      for (const printer of printers) process.on('warning', printer);
     }
   });
 });
