@@ -9,7 +9,8 @@
  *    10,000 events without snapshots.
  *
  * `pnpm --filter @tally/bench run bench:decisions`. Prints a table and writes docs/benchmarks.md between
- * `<!-- decisions:start -->` and `<!-- decisions:end -->`.
+ * `<!-- decisions:start -->` and `<!-- decisions:end -->`. `BENCH_DECISIONS_ONLY=distinct` runs only the
+ * distinct-key group and prints it, without touching docs/benchmarks.md (a focused run while tuning `handle()`).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { analyzeAppendTables } from '../diagnostics.js';
 import type { TallyBenchEvent } from '../events.js';
 import { formatRate, intEnv, runGroup, type Contender, type GroupResult, type RoundPlan } from '../measure.js';
 import { mdTable, textTable } from '../tables.js';
-import { tallyConditionalDistinct, tallyConditionalHot } from '../tally.js';
+import { tallyConditionalDistinct, tallyConditionalHot, type BenchStore } from '../tally.js';
 import { EmmettHotPeer } from './emmett-hot.js';
 import { bigEvents, runLatency, smallEvents, snapshotEvery, summarize, type LatencySummary } from './latency.js';
 import { distinctHandle, distinctHandWrittenWithIds, hotHandle, type RoundCheck } from './tally-decisions.js';
@@ -31,6 +32,9 @@ const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 5), roundMs: intEnv('BE
 const clients = 8;
 const samples = intEnv('BENCH_DECISION_SAMPLES', 200);
 const latencyWarmup = 5;
+/** `distinct`: only the distinct-key group, printed and not written to docs/benchmarks.md. */
+const only = process.env.BENCH_DECISIONS_ONLY;
+if (only !== undefined && only !== 'distinct') throw new Error(`BENCH_DECISIONS_ONLY must be 'distinct' (or unset), not ${JSON.stringify(only)}`);
 const schema = 'tally';
 const log = (line: string) => console.log(line);
 
@@ -52,7 +56,7 @@ function commandLine(): string {
   const url = new URL(process.env.DATABASE_URL!);
   if (url.password) url.password = '***';
   env.push(`DATABASE_URL=${url.toString()}`);
-  for (const name of ['BENCH_ROUNDS', 'BENCH_ROUND_MS', 'BENCH_WARMUP_MS', 'BENCH_DECISION_SAMPLES']) if (process.env[name]) env.push(`${name}=${process.env[name]}`);
+  for (const name of ['BENCH_ROUNDS', 'BENCH_ROUND_MS', 'BENCH_WARMUP_MS', 'BENCH_DECISION_SAMPLES', 'BENCH_DECISIONS_ONLY']) if (process.env[name]) env.push(`${name}=${process.env[name]}`);
   return [...env, 'pnpm --filter @tally/bench run bench:decisions'].join(' ');
 }
 
@@ -265,6 +269,17 @@ function checks(notes: string[]) {
   };
 }
 
+/** Distinct keys, 8 clients: the hand-written loop, the same with event ids, and `handle()` in both modes. */
+function distinctGroup(store: BenchStore, roundPlan: RoundPlan, print: (line: string) => void, analyze: () => Promise<void>): Promise<GroupResult> {
+  const handDistinct = tallyConditionalDistinct(store, clients, 'ddist-hand');
+  return runGroup('decisions-distinct', `distinct keys, ${clients} clients`, [
+    { label: L.handDistinct, round: (d, r) => handDistinct.round(d, r) },
+    distinctHandWrittenWithIds(L.handDistinctIds, store, clients, 'ddist-ids'),
+    distinctHandle(L.optDistinct, store, 'optimistic', clients, 'ddist-opt'),
+    distinctHandle(L.lockedDistinct, store, 'locked', clients, 'ddist-locked'),
+  ], roundPlan, print, analyze);
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = loadavg();
@@ -279,6 +294,16 @@ async function main(): Promise<void> {
     const notes: string[] = [];
     const check = checks(notes);
     const analyze = () => analyzeAppendTables(db.url);
+    const runDistinct = () => distinctGroup(store, plan, log, analyze);
+    if (only === 'distinct') {
+      const distinct = await runDistinct();
+      log(`\nDistinct keys, ${clients} clients (× hand-written); load average at start ${loadAtStart}, at the end ${loadavg()}`);
+      log(textTable(groupHead('hand-written'), groupRows(distinct, L.handDistinct)));
+      for (const line of roundLines(distinct)) log(line);
+      const target = targets({ startedAt, finishedAt: new Date(), loadAtStart, loadAtEnd: loadavg(), machine, hot: { id: '', title: '', results: [] }, distinct, latency: [], notes });
+      for (const t of target) log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.text}: ${t.detail}`);
+      return;
+    }
     let emmettContender: Contender;
     try {
       emmett = await EmmettHotPeer.start(db.url);
@@ -298,13 +323,7 @@ async function main(): Promise<void> {
       { label: L.handHot, round: (d, r) => handHot.round(d, r) },
     ], plan, log, analyze);
 
-    const handDistinct = tallyConditionalDistinct(store, clients, 'ddist-hand');
-    const distinct = await runGroup('decisions-distinct', `distinct keys, ${clients} clients`, [
-      { label: L.handDistinct, round: (d, r) => handDistinct.round(d, r) },
-      distinctHandWrittenWithIds(L.handDistinctIds, store, clients, 'ddist-ids'),
-      distinctHandle(L.optDistinct, store, 'optimistic', clients, 'ddist-opt'),
-      distinctHandle(L.lockedDistinct, store, 'locked', clients, 'ddist-locked'),
-    ], plan, log, analyze);
+    const distinct = await runDistinct();
 
     log('\n## latency of one handle(), sequential');
     const latency = await runLatency(store, db.url, schema, samples, latencyWarmup, analyze, log);
