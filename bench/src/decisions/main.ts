@@ -9,8 +9,8 @@
  *    10,000 events without snapshots.
  *
  * `pnpm --filter @tally/bench run bench:decisions`. Prints a table and writes docs/benchmarks.md between
- * `<!-- decisions:start -->` and `<!-- decisions:end -->`. `BENCH_DECISIONS_ONLY=distinct` runs only the
- * distinct-key group and prints it, without touching docs/benchmarks.md (a focused run while tuning `handle()`).
+ * `<!-- decisions:start -->` and `<!-- decisions:end -->`. `BENCH_DECISIONS_ONLY=distinct` (or `hot`) runs only
+ * that group and prints it, without touching docs/benchmarks.md (a focused run while tuning `handle()`).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -32,9 +32,11 @@ const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 5), roundMs: intEnv('BE
 const clients = 8;
 const samples = intEnv('BENCH_DECISION_SAMPLES', 200);
 const latencyWarmup = 5;
-/** `distinct`: only the distinct-key group, printed and not written to docs/benchmarks.md. */
+/** `distinct` or `hot`: only that group, printed and not written to docs/benchmarks.md. */
 const only = process.env.BENCH_DECISIONS_ONLY;
-if (only !== undefined && only !== 'distinct') throw new Error(`BENCH_DECISIONS_ONLY must be 'distinct' (or unset), not ${JSON.stringify(only)}`);
+if (only !== undefined && only !== 'distinct' && only !== 'hot') {
+  throw new Error(`BENCH_DECISIONS_ONLY must be 'distinct' or 'hot' (or unset), not ${JSON.stringify(only)}`);
+}
 const schema = 'tally';
 const log = (line: string) => console.log(line);
 
@@ -313,7 +315,6 @@ async function main(): Promise<void> {
       emmettContender = { label: L.emmett, round: () => Promise.reject(new Error(`Emmett could not start: ${reason}`)) };
     }
     const handHot = tallyConditionalHot(store, clients);
-
     const hot = await runGroup('decisions-hot', `hot key, ${clients} clients, one account`, [
       emmettContender,
       hotHandle(L.optOwn, store, 'optimistic', true, clients, check.tally(L.optOwn)),
@@ -322,6 +323,16 @@ async function main(): Promise<void> {
       hotHandle(L.lockedShared, store, 'locked', false, clients, check.tally(L.lockedShared)),
       { label: L.handHot, round: (d, r) => handHot.round(d, r) },
     ], plan, log, analyze);
+    if (only === 'hot') {
+      log(`\nHot key, ${clients} clients, one account (× emmett); load average at start ${loadAtStart}, at the end ${loadavg()}`);
+      log(textTable(groupHead('emmett'), groupRows(hot, L.emmett)));
+      for (const line of roundLines(hot)) log(line);
+      const target = targets({ startedAt, finishedAt: new Date(), loadAtStart, loadAtEnd: loadavg(), machine, hot, distinct: { id: '', title: '', results: [] }, latency: [], notes });
+      for (const t of target) log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.text}: ${t.detail}`);
+      check.summarize();
+      for (const n of notes) log(`  ${n}`);
+      return;
+    }
 
     const distinct = await runDistinct();
 
