@@ -77,6 +77,14 @@ const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 const x = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const rateOf = (g: GroupResult, label: string) => g.results.find((r) => r.label === label);
+/** The ratios of two contenders' rates round by round (rounds are interleaved, so each pair ran close in time). */
+function roundRatios(a: { rates: number[] }, b: { rates: number[] }): string {
+  const ratios = a.rates.map((rate, i) => rate / b.rates[i]!).filter(Number.isFinite).sort((p, q) => p - q);
+  if (ratios.length === 0) return 'n/a';
+  const m = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[m]! : (ratios[m - 1]! + ratios[m]!) / 2;
+  return `per round ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}×, median ${median.toFixed(2)}×`;
+}
 
 interface Target {
   readonly text: string;
@@ -108,7 +116,7 @@ function targets(r: Results): Target[] {
     out.push({
       text: `1. Hot key, 8 clients, \`locked\` (a handler per client) ≥ 2× Emmett's hot stream, 0 conflicts`,
       met: ratio >= 2 && locked.conflictRate === 0 && Math.max(...locked.conflictRates) === 0,
-      detail: `${formatRate(locked.rate)} vs ${formatRate(emmett.rate)} decisions/s = ${x(locked.rate, emmett.rate)}; conflicts/s ${formatRate(locked.conflictRate)} (max of rounds ${formatRate(Math.max(...locked.conflictRates))})` +
+      detail: `${formatRate(locked.rate)} vs ${formatRate(emmett.rate)} decisions/s = ${x(locked.rate, emmett.rate)} (${roundRatios(locked, emmett)}); conflicts/s ${formatRate(locked.conflictRate)} (max of rounds ${formatRate(Math.max(...locked.conflictRates))})` +
         (lockedShared ? `; one shared locked handler: ${formatRate(lockedShared.rate)} = ${x(lockedShared.rate, emmett.rate)}` : ''),
     });
   }
@@ -116,7 +124,7 @@ function targets(r: Results): Target[] {
     out.push({
       text: '2. Distinct keys, 8 clients, `handle()` (optimistic) within 10% of the hand-written read + conditional append',
       met: opt.rate >= 0.9 * hand.rate,
-      detail: `${formatRate(opt.rate)} vs ${formatRate(hand.rate)} decisions/s = ${x(opt.rate, hand.rate)}`,
+      detail: `${formatRate(opt.rate)} vs ${formatRate(hand.rate)} decisions/s = ${x(opt.rate, hand.rate)} (${roundRatios(opt, hand)})`,
     });
   }
   for (const mode of ['optimistic', 'locked'] as const) {
