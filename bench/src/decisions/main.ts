@@ -9,7 +9,8 @@
  *    10,000 events without snapshots.
  *
  * `pnpm --filter @tally/bench run bench:decisions`. Prints a table and writes docs/benchmarks.md between
- * `<!-- decisions:start -->` and `<!-- decisions:end -->`.
+ * `<!-- decisions:start -->` and `<!-- decisions:end -->`. `BENCH_DECISIONS_ONLY=distinct` (or `hot`) runs only
+ * that group and prints it, without touching docs/benchmarks.md (a focused run while tuning `handle()`).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { analyzeAppendTables } from '../diagnostics.js';
 import type { TallyBenchEvent } from '../events.js';
 import { formatRate, intEnv, runGroup, type Contender, type GroupResult, type RoundPlan } from '../measure.js';
 import { mdTable, textTable } from '../tables.js';
-import { tallyConditionalDistinct, tallyConditionalHot } from '../tally.js';
+import { tallyConditionalDistinct, tallyConditionalHot, type BenchStore } from '../tally.js';
 import { EmmettHotPeer } from './emmett-hot.js';
 import { bigEvents, runLatency, smallEvents, snapshotEvery, summarize, type LatencySummary } from './latency.js';
 import { distinctHandle, distinctHandWrittenWithIds, hotHandle, type RoundCheck } from './tally-decisions.js';
@@ -31,6 +32,11 @@ const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 5), roundMs: intEnv('BE
 const clients = 8;
 const samples = intEnv('BENCH_DECISION_SAMPLES', 200);
 const latencyWarmup = 5;
+/** `distinct` or `hot`: only that group, printed and not written to docs/benchmarks.md. */
+const only = process.env.BENCH_DECISIONS_ONLY;
+if (only !== undefined && only !== 'distinct' && only !== 'hot') {
+  throw new Error(`BENCH_DECISIONS_ONLY must be 'distinct' or 'hot' (or unset), not ${JSON.stringify(only)}`);
+}
 const schema = 'tally';
 const log = (line: string) => console.log(line);
 
@@ -52,7 +58,7 @@ function commandLine(): string {
   const url = new URL(process.env.DATABASE_URL!);
   if (url.password) url.password = '***';
   env.push(`DATABASE_URL=${url.toString()}`);
-  for (const name of ['BENCH_ROUNDS', 'BENCH_ROUND_MS', 'BENCH_WARMUP_MS', 'BENCH_DECISION_SAMPLES']) if (process.env[name]) env.push(`${name}=${process.env[name]}`);
+  for (const name of ['BENCH_ROUNDS', 'BENCH_ROUND_MS', 'BENCH_WARMUP_MS', 'BENCH_DECISION_SAMPLES', 'BENCH_DECISIONS_ONLY']) if (process.env[name]) env.push(`${name}=${process.env[name]}`);
   return [...env, 'pnpm --filter @tally/bench run bench:decisions'].join(' ');
 }
 
@@ -71,6 +77,14 @@ const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 const x = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const rateOf = (g: GroupResult, label: string) => g.results.find((r) => r.label === label);
+/** The ratios of two contenders' rates round by round (rounds are interleaved, so each pair ran close in time). */
+function roundRatios(a: { rates: number[] }, b: { rates: number[] }): string {
+  const ratios = a.rates.map((rate, i) => rate / b.rates[i]!).filter(Number.isFinite).sort((p, q) => p - q);
+  if (ratios.length === 0) return 'n/a';
+  const m = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[m]! : (ratios[m - 1]! + ratios[m]!) / 2;
+  return `per round ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}×, median ${median.toFixed(2)}×`;
+}
 
 interface Target {
   readonly text: string;
@@ -102,7 +116,7 @@ function targets(r: Results): Target[] {
     out.push({
       text: `1. Hot key, 8 clients, \`locked\` (a handler per client) ≥ 2× Emmett's hot stream, 0 conflicts`,
       met: ratio >= 2 && locked.conflictRate === 0 && Math.max(...locked.conflictRates) === 0,
-      detail: `${formatRate(locked.rate)} vs ${formatRate(emmett.rate)} decisions/s = ${x(locked.rate, emmett.rate)}; conflicts/s ${formatRate(locked.conflictRate)} (max of rounds ${formatRate(Math.max(...locked.conflictRates))})` +
+      detail: `${formatRate(locked.rate)} vs ${formatRate(emmett.rate)} decisions/s = ${x(locked.rate, emmett.rate)} (${roundRatios(locked, emmett)}); conflicts/s ${formatRate(locked.conflictRate)} (max of rounds ${formatRate(Math.max(...locked.conflictRates))})` +
         (lockedShared ? `; one shared locked handler: ${formatRate(lockedShared.rate)} = ${x(lockedShared.rate, emmett.rate)}` : ''),
     });
   }
@@ -110,7 +124,7 @@ function targets(r: Results): Target[] {
     out.push({
       text: '2. Distinct keys, 8 clients, `handle()` (optimistic) within 10% of the hand-written read + conditional append',
       met: opt.rate >= 0.9 * hand.rate,
-      detail: `${formatRate(opt.rate)} vs ${formatRate(hand.rate)} decisions/s = ${x(opt.rate, hand.rate)}`,
+      detail: `${formatRate(opt.rate)} vs ${formatRate(hand.rate)} decisions/s = ${x(opt.rate, hand.rate)} (${roundRatios(opt, hand)})`,
     });
   }
   for (const mode of ['optimistic', 'locked'] as const) {
@@ -265,6 +279,17 @@ function checks(notes: string[]) {
   };
 }
 
+/** Distinct keys, 8 clients: the hand-written loop, the same with event ids, and `handle()` in both modes. */
+function distinctGroup(store: BenchStore, roundPlan: RoundPlan, print: (line: string) => void, analyze: () => Promise<void>): Promise<GroupResult> {
+  const handDistinct = tallyConditionalDistinct(store, clients, 'ddist-hand');
+  return runGroup('decisions-distinct', `distinct keys, ${clients} clients`, [
+    { label: L.handDistinct, round: (d, r) => handDistinct.round(d, r) },
+    distinctHandWrittenWithIds(L.handDistinctIds, store, clients, 'ddist-ids'),
+    distinctHandle(L.optDistinct, store, 'optimistic', clients, 'ddist-opt'),
+    distinctHandle(L.lockedDistinct, store, 'locked', clients, 'ddist-locked'),
+  ], roundPlan, print, analyze);
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = loadavg();
@@ -279,6 +304,16 @@ async function main(): Promise<void> {
     const notes: string[] = [];
     const check = checks(notes);
     const analyze = () => analyzeAppendTables(db.url);
+    const runDistinct = () => distinctGroup(store, plan, log, analyze);
+    if (only === 'distinct') {
+      const distinct = await runDistinct();
+      log(`\nDistinct keys, ${clients} clients (× hand-written); load average at start ${loadAtStart}, at the end ${loadavg()}`);
+      log(textTable(groupHead('hand-written'), groupRows(distinct, L.handDistinct)));
+      for (const line of roundLines(distinct)) log(line);
+      const target = targets({ startedAt, finishedAt: new Date(), loadAtStart, loadAtEnd: loadavg(), machine, hot: { id: '', title: '', results: [] }, distinct, latency: [], notes });
+      for (const t of target) log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.text}: ${t.detail}`);
+      return;
+    }
     let emmettContender: Contender;
     try {
       emmett = await EmmettHotPeer.start(db.url);
@@ -288,7 +323,6 @@ async function main(): Promise<void> {
       emmettContender = { label: L.emmett, round: () => Promise.reject(new Error(`Emmett could not start: ${reason}`)) };
     }
     const handHot = tallyConditionalHot(store, clients);
-
     const hot = await runGroup('decisions-hot', `hot key, ${clients} clients, one account`, [
       emmettContender,
       hotHandle(L.optOwn, store, 'optimistic', true, clients, check.tally(L.optOwn)),
@@ -297,14 +331,18 @@ async function main(): Promise<void> {
       hotHandle(L.lockedShared, store, 'locked', false, clients, check.tally(L.lockedShared)),
       { label: L.handHot, round: (d, r) => handHot.round(d, r) },
     ], plan, log, analyze);
+    if (only === 'hot') {
+      log(`\nHot key, ${clients} clients, one account (× emmett); load average at start ${loadAtStart}, at the end ${loadavg()}`);
+      log(textTable(groupHead('emmett'), groupRows(hot, L.emmett)));
+      for (const line of roundLines(hot)) log(line);
+      const target = targets({ startedAt, finishedAt: new Date(), loadAtStart, loadAtEnd: loadavg(), machine, hot, distinct: { id: '', title: '', results: [] }, latency: [], notes });
+      for (const t of target) log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.text}: ${t.detail}`);
+      check.summarize();
+      for (const n of notes) log(`  ${n}`);
+      return;
+    }
 
-    const handDistinct = tallyConditionalDistinct(store, clients, 'ddist-hand');
-    const distinct = await runGroup('decisions-distinct', `distinct keys, ${clients} clients`, [
-      { label: L.handDistinct, round: (d, r) => handDistinct.round(d, r) },
-      distinctHandWrittenWithIds(L.handDistinctIds, store, clients, 'ddist-ids'),
-      distinctHandle(L.optDistinct, store, 'optimistic', clients, 'ddist-opt'),
-      distinctHandle(L.lockedDistinct, store, 'locked', clients, 'ddist-locked'),
-    ], plan, log, analyze);
+    const distinct = await runDistinct();
 
     log('\n## latency of one handle(), sequential');
     const latency = await runLatency(store, db.url, schema, samples, latencyWarmup, analyze, log);

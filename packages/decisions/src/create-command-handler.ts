@@ -18,7 +18,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Decision } from './decision.js';
 import { DecisionConflictError, InvalidOptionError, isRejection } from './errors.js';
 import { Lanes, type Lane } from './lanes.js';
-import { stableKey } from './stable-key.js';
+import { laneKey } from './lane-key.js';
 import { loadUsableSnapshot, readState, type UsableSnapshot } from './read-state.js';
 import { storedFromAppend } from './stored-from-append.js';
 
@@ -174,7 +174,7 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
     let conflict: unknown;
     for (let n = 1; n <= maxAttempts; n++) {
       // Outside the transaction: a locked decision's transaction must never wait for a second connection.
-      const saved = attempt.lane.carried ? undefined : await loadUsableSnapshot(store, attempt.decision, attempt.query);
+      const saved = attempt.lane.carried || !attempt.decision.snapshots ? undefined : await loadUsableSnapshot(store, attempt.decision, attempt.query);
       const { result, snapshot } =
         mode === 'locked'
           ? await store.transaction(async (session) => {
@@ -197,7 +197,8 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
       const condition = decision.condition?.(cmd) ?? query;
       // One lane per fold (decisions sharing `evolve`, like an aggregate's commands, carry each other's state)
       // and per query and condition.
-      const key = `${idOf(decision.evolve)}\u0000${idOf(decision.initialState)}\u0000${stableKey(query)}\u0000${stableKey(condition)}`;
+      const queryKey = laneKey(query);
+      const key = `${idOf(decision.evolve)}\u0000${idOf(decision.initialState)}\u0000${queryKey}\u0000${condition === query ? queryKey : laneKey(condition)}`;
       return lanes.run(key, (lane) => run({ decision, cmd, query, condition, metadata: handleOptions.metadata, lane }));
     },
   };

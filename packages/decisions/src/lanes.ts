@@ -11,6 +11,15 @@ export interface Lane {
   carried: Carried<unknown> | undefined;
 }
 
+/** Runs `work` now; what it throws before returning its promise becomes that promise's rejection. */
+function start<T>(work: (lane: Lane) => Promise<T>, lane: Lane): Promise<T> {
+  try {
+    return work(lane);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /**
  * In-process serialisation per key (a decision and the events it reads): concurrent commands on one key wait
  * for each other instead of racing to the same append and failing it, and each starts from the state and head
@@ -29,13 +38,13 @@ export class Lanes {
     }
     const current = entry;
     current.queued += 1;
+    // An idle key starts at once; a busy one after the command before it.
+    const started = current.queued === 1 ? start(work, current.lane) : current.tail.then(() => work(current.lane));
     // The lane is dropped before the caller sees the result when nothing else is queued: an idle key keeps nothing.
-    const result = current.tail
-      .then(() => work(current.lane))
-      .finally(() => {
-        current.queued -= 1;
-        if (current.queued === 0 && this.#lanes.get(key) === current) this.#lanes.delete(key);
-      });
+    const result = started.finally(() => {
+      current.queued -= 1;
+      if (current.queued === 0 && this.#lanes.get(key) === current) this.#lanes.delete(key);
+    });
     current.tail = result.then(
       () => {},
       () => {},

@@ -1,4 +1,5 @@
 import type { AppendResult, EventMetadata, EventShape, NewEvent, StoredEvent } from '@tally/eventstore';
+import { copyJson } from './json-copy.js';
 
 /**
  * The events a conditional append just wrote, as a read would return them: positions, the shared
@@ -16,11 +17,11 @@ export function storedFromAppend<E extends EventShape>(
   return events.map((event, i) => {
     const stored = {
       type: event.type,
-      data: JSON.parse(JSON.stringify(event.data)) as unknown,
+      data: copyJson(event.data as unknown),
       position: result.positions[i]!,
       id: (event.id as string).toLowerCase(),
       tags: [...new Set(event.tags ?? [])],
-      metadata: JSON.parse(JSON.stringify({ ...callMetadata, ...event.metadata })) as EventMetadata,
+      metadata: copyJson({ ...callMetadata, ...event.metadata }),
       occurredAt,
       transactionId,
     };

@@ -105,6 +105,20 @@ describe('createInMemoryEventStore: what only the memory store does', () => {
     await expect(store.append([deposit('h1')], { condition: { query: accountQuery('h1'), after: foreign } })).rejects.toMatchObject({ code: 'INVALID_HEAD' });
   });
 
+  it('still verifies a head signed long ago (past the heads it remembers): it guards an append like a recent one', async () => {
+    const store = createInMemoryEventStore<TestEvent>();
+    const query = accountQuery('old-head');
+    const { head: old } = await store.read(query);
+    const { head: alsoOld } = await store.read(query);
+    expect(alsoOld).toBe(old); // the same position: the same head
+    for (let i = 0; i < 1100; i++) await store.read(query, { after: BigInt(i) }).then(() => store.append([deposit(`other-${i}`)]));
+    const later = await store.append([deposit('old-head')], { condition: { query, after: old } });
+    expect(later.head).toBeDefined();
+    await expect(store.append([deposit('old-head')], { condition: { query, after: old } })).rejects.toBeInstanceOf(AppendConditionError);
+    const altered = `${old.slice(0, -2)}${old.endsWith('AA') ? 'BB' : 'AA'}` as Head;
+    await expect(store.append([deposit('old-head')], { condition: { query, after: altered } })).rejects.toMatchObject({ code: 'INVALID_HEAD' });
+  });
+
   it('runs transactions that append one after the other: the second waits for the first to end', async () => {
     const store = createInMemoryEventStore<TestEvent>();
     const order: string[] = [];

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppendConditionError, EventIdConflictError, TransactionTooOldError } from '../../errors.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent, Query } from '../../types.js';
 import { prepareEvents, validateCondition } from '../../validation.js';
-import { jsonbText } from './jsonb-value.js';
+import { jsonbValue } from './jsonb-value.js';
 import { compileQuery, matchesCompiled, type CompiledQuery } from '../../compiled-query.js';
 import type { MemoryRecord } from './memory-record.js';
 import type { MemoryRuntime } from './memory-runtime.js';
@@ -15,7 +15,7 @@ interface Row {
   readonly data: unknown;
   readonly dataText: string;
   readonly tags: readonly string[];
-  readonly metadataText: string;
+  readonly metadata: unknown;
 }
 
 type Outcome =
@@ -96,15 +96,10 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
   const seen = condition?.after !== undefined ? runtime.verifyHead(condition.after) : undefined;
   const query = condition === undefined ? null : compileQuery(condition.query);
   const rows = prepared.map((event): Row => {
-    const dataText = jsonbText(event.data);
-    return {
-      id: event.id ?? uuidv7(),
-      type: event.type,
-      data: JSON.parse(dataText) as unknown,
-      dataText,
-      tags: [...event.tags],
-      metadataText: jsonbText(event.metadata),
-    };
+    // Copies in jsonb's form: nothing the caller holds (or changes later) is shared with the stored events.
+    // `prepareEvents` made `tags` a new array of its own.
+    const data = jsonbValue(event.data);
+    return { id: event.id ?? uuidv7(), type: event.type, data, dataText: JSON.stringify(data), tags: event.tags, metadata: jsonbValue(event.metadata) };
   });
   const checkIds = prepared.some((event) => event.id !== undefined);
   let outcome: Outcome;

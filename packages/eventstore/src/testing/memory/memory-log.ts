@@ -66,7 +66,9 @@ export class MemoryLog {
   }
 
   allocatePositions(count: number): bigint[] {
-    return Array.from({ length: count }, () => ++this.#lastAllocated);
+    const positions: bigint[] = [];
+    for (let i = 0; i < count; i++) positions.push(++this.#lastAllocated);
+    return positions;
   }
 
   allocateTransactionId(): bigint {

@@ -1,5 +1,6 @@
 import type { EventShape, StoredEvent } from '../../types.js';
 import type { Matchable } from '../../compiled-query.js';
+import { copyJsonbValue } from './jsonb-value.js';
 
 /** An event as the memory store keeps it: never handed out, only copies of it. */
 export interface MemoryRecord extends Matchable {
@@ -7,9 +8,12 @@ export interface MemoryRecord extends Matchable {
   readonly transactionId: bigint;
   /** Lower-case UUID. */
   readonly id: string;
-  /** The payload as canonical jsonb text (see `jsonbText`): compared for idempotency, parsed for each copy. */
+  /** The payload as jsonb keeps it (see `jsonbValue`): matched by queries, copied for each read. Never handed out. */
+  readonly data: unknown;
+  /** The payload as canonical jsonb text: equal texts are equal jsonb, as the idempotency check compares them. */
   readonly dataText: string;
-  readonly metadataText: string;
+  /** The metadata as jsonb keeps it, copied for each read. */
+  readonly metadata: unknown;
   readonly occurredAt: number;
 }
 
@@ -17,11 +21,11 @@ export interface MemoryRecord extends Matchable {
 export function toStoredEvent<E extends EventShape>(record: MemoryRecord): StoredEvent<E> {
   const event = {
     type: record.type,
-    data: JSON.parse(record.dataText) as unknown,
+    data: copyJsonbValue(record.data),
     position: record.position,
     id: record.id,
     tags: [...record.tags],
-    metadata: JSON.parse(record.metadataText) as unknown,
+    metadata: copyJsonbValue(record.metadata),
     occurredAt: new Date(record.occurredAt),
     transactionId: record.transactionId,
   };

@@ -6,6 +6,9 @@ import type { Head } from '../../types.js';
 import { MemoryLog } from './memory-log.js';
 import { WriteLock } from './write-lock.js';
 
+/** How many recently signed heads a memory store remembers (see `MemoryRuntime.signHead`). */
+const SIGNED_HEADS_KEPT = 1024;
+
 /** Options of `createInMemoryEventStore`. */
 export interface InMemoryEventStoreOptions {
   /**
@@ -39,6 +42,13 @@ export class MemoryRuntime {
   readonly lockTimeoutMs: number;
   readonly #clock: () => Date;
   readonly #signer = new HeadSigner(randomUUID(), randomBytes(32));
+  /**
+   * The heads this instance signed lately, with the last position each saw: most reads sign the head of the
+   * same last position, and most heads that come back are recent ones, so the HMAC is computed once per position
+   * instead of on every read and append. A head not in it (older, or not ours) is verified in full.
+   */
+  readonly #signed = new Map<string, bigint>();
+  #lastSigned: { readonly seen: bigint; readonly head: Head } | undefined;
   #closed = false;
 
   constructor(options: InMemoryEventStoreOptions) {
@@ -93,7 +103,12 @@ export class MemoryRuntime {
    * accepts it), with `1:<seen + 1>:` for a snapshot, and is signed with this store instance's own secret.
    */
   signHead(seen: bigint): Head {
-    return this.#signer.sign(`1:${seen + 1n}://`);
+    if (this.#lastSigned?.seen === seen) return this.#lastSigned.head;
+    const head = this.#signer.sign(`1:${seen + 1n}://`);
+    this.#lastSigned = { seen, head };
+    if (this.#signed.size >= SIGNED_HEADS_KEPT) this.#signed.delete(this.#signed.keys().next().value!);
+    this.#signed.set(head, seen);
+    return head;
   }
 
   /**
@@ -102,6 +117,9 @@ export class MemoryRuntime {
    * it, or it was forged or altered
    */
   verifyHead(head: unknown, path = 'condition.after'): bigint {
+    // Signed here: its signature is good, and positions only grow, so it cannot lie in the future.
+    const known = typeof head === 'string' ? this.#signed.get(head) : undefined;
+    if (known !== undefined) return known;
     const parts = this.#signer.verify(head);
     const seen = BigInt(parts.snapshot.split(':')[1]!) - 1n;
     if (parts.own !== null || seen > this.log.lastAllocatedPosition) {
