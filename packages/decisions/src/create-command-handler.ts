@@ -14,7 +14,6 @@ import {
   type Query,
   type StoredEvent,
 } from '@tally/eventstore';
-import { v7 as uuidv7 } from 'uuid';
 import type { Decision } from './decision.js';
 import { DecisionConflictError, InvalidOptionError, isRejection } from './errors.js';
 import { Lanes, type Lane } from './lanes.js';
@@ -149,7 +148,9 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
         }
         return { result: { events: [], head, state, attempts: attemptNumber, duplicate: false }, snapshot };
       }
-      const events = decided.map((event) => ({ ...event, id: event.id ?? uuidv7() }) as NewEvent<E>);
+      // No ids of its own: the store gives each event one (and returns them), so the append skips its id check
+      // unless the decision chose ids (then a retry of the same events is idempotent).
+      const events = decided;
       try {
         const appended = await session.append(events, {
           condition: { query: attempt.condition, after: head },

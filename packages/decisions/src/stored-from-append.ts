@@ -19,7 +19,7 @@ export function storedFromAppend<E extends EventShape>(
       type: event.type,
       data: copyJson(event.data as unknown),
       position: result.positions[i]!,
-      id: (event.id as string).toLowerCase(),
+      id: result.ids[i]!.toLowerCase(),
       tags: [...new Set(event.tags ?? [])],
       metadata: copyJson({ ...callMetadata, ...event.metadata }),
       occurredAt,

@@ -62,12 +62,13 @@ export async function append<E extends EventShape>(
     case 'id-conflict':
       throw new EventIdConflictError(result.conflictId);
     case 'duplicate':
-      return { positions: result.positions, lastPosition: result.positions[result.positions.length - 1]!, duplicate: true };
+      return { positions: result.positions, ids: rows.map((row) => row.id), lastPosition: result.positions[result.positions.length - 1]!, duplicate: true };
     case 'appended': {
       const lastPosition = result.positions[result.positions.length - 1]!;
       if (notifyMode === 'after-commit' && !inTransaction) runtime.notifier.notify(lastPosition);
       return {
         positions: result.positions,
+        ids: rows.map((row) => row.id),
         lastPosition,
         duplicate: false,
         ...(result.head === null || signer === undefined ? {} : { head: signer.sign(result.head) }),

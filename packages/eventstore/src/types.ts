@@ -210,6 +210,8 @@ export type CheckedAppendOptions<E extends EventShape, Q extends Query<E>> = App
 export interface AppendResult {
   /** Positions of the appended events, in the order given. */
   readonly positions: readonly bigint[];
+  /** Ids of the appended events, in the order given: each event's own `id`, or the uuidv7 the store gave it. */
+  readonly ids: readonly string[];
   /** The last of `positions`. */
   readonly lastPosition: bigint;
   /** True when every event id was already stored with the same content: nothing was written. */

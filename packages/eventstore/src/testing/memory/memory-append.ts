@@ -115,13 +115,14 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
       runtime.lock.release();
     }
   }
-  if (outcome.kind === 'duplicate') return { positions: [...outcome.positions], lastPosition: outcome.positions.at(-1)!, duplicate: true };
+  if (outcome.kind === 'duplicate') return { positions: [...outcome.positions], ids: rows.map((row) => row.id), lastPosition: outcome.positions.at(-1)!, duplicate: true };
   if (outcome.kind === 'condition-failed') throw new AppendConditionError({ query: condition?.query ?? [], after: condition?.after });
   const positions = outcome.records.map((record) => record.position);
   const lastPosition = positions.at(-1)!;
   const { occurredAt, transactionId } = outcome.records[0]!;
   return {
     positions,
+    ids: rows.map((row) => row.id),
     lastPosition,
     duplicate: false,
     ...(condition === undefined ? {} : { head: runtime.signHead(lastPosition) }),
