@@ -2,8 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts', 'test/**/*.int.test.ts'],
-    globalSetup: ['./test/global-setup.ts'],
+    // Two projects: `vitest run --project unit` never starts or contacts PostgreSQL (no global setup);
+    // `int` gets one server per run from the global setup.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts'] } },
+      { extends: true, test: { name: 'int', include: ['test/**/*.int.test.ts'], globalSetup: ['./test/global-setup.ts'] } },
+    ],
     // Integration files open many real connections (50 racing appenders): run them one at a time so the
     // machine's PostgreSQL (max_connections 100) is never exhausted.
     fileParallelism: false,

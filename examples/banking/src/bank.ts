@@ -1,4 +1,4 @@
-import { createCommandHandler, type CommandHandler, type HandlerMode } from '@tally/decisions';
+import { createCommandHandler, type HandlerMode } from '@tally/decisions';
 import { createEventStore, type EventMetadata, type EventStore } from '@tally/eventstore';
 import { createProjector, type Projector, type ProjectorLogger } from '@tally/projections';
 import { Kysely, PostgresDialect } from 'kysely';

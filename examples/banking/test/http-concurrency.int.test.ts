@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import { createTestDatabase, testRandom, type TestDatabase } from '@tally/test-harness';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBank, type Bank } from '../src/bank.js';
@@ -68,8 +68,9 @@ function send(op: Op): Promise<{ status: number; json: Record<string, unknown> }
   }
 }
 
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const amount = (max: number) => 1 + Math.floor(Math.random() * max);
+const random = testRandom('32 concurrent HTTP clients'); // replays the choices; their interleaving is real time
+const pick = <T>(items: readonly T[]): T => random.pick(items);
+const amount = (max: number) => 1 + random.int(max);
 
 describe('32 concurrent HTTP clients among 10 accounts', () => {
   it('never lose or create money: no negative balance, totals conserved, each operation once, read models equal the fold', async () => {
@@ -86,7 +87,7 @@ describe('32 concurrent HTTP clients among 10 accounts', () => {
     const deadline = Date.now() + durationMs;
     const client = async () => {
       while (Date.now() < deadline) {
-        const roll = Math.random();
+        const roll = random();
         const id = randomUUID();
         const op: Op =
           roll < 0.35
@@ -102,7 +103,7 @@ describe('32 concurrent HTTP clients among 10 accounts', () => {
         const record: Sent = { op, statuses: [], codes: [] };
         sent.push(record);
         // One request in five is sent again: half of those while the first is still in flight.
-        const retry = Math.random();
+        const retry = random();
         const sends = retry < 0.1 ? [send(op), send(op)] : [send(op)];
         const responses = await Promise.all(sends);
         if (retry >= 0.1 && retry < 0.2) responses.push(await send(op));

@@ -97,6 +97,7 @@ export function decisionSpec<E extends EventShape, Cmd, State>(decision: Decisio
         then(expected: readonly ExpectedEvent<E>[]) {
           if (typeof expected === 'function') {
             // `await spec.when(cmd)` calls this as a thenable's `then(resolve, reject)`.
+            // eslint-disable-next-line prefer-rest-params -- the thenable's reject is kept out of the typed signature
             const rejectPromise: unknown = arguments[1];
             const error = new TypeError(`${label}: a scenario is not awaited itself; await .then(events) or .thenRejects(reason)`);
             if (typeof rejectPromise === 'function') (rejectPromise as (reason: unknown) => void)(error);

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatementRunner } from './sql/runner.js';
 
+/** The notifier's time: a monotonic clock in milliseconds and a way to wait on it (injected by its unit test). */
+export interface NotifierClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: NotifierClock = { now: () => performance.now(), sleep: (ms) => sleep(ms) };
+
 /**
  * Sends `NOTIFY channel, '<position>'` after appends have committed, coalesced: while one notification is in
  * flight, or less than `intervalMs` after the last one, later appends only raise the position the next one
@@ -18,6 +26,7 @@ export class CoalescingNotifier {
     private readonly run: StatementRunner,
     private readonly channel: string,
     private readonly intervalMs: number,
+    private readonly clock: NotifierClock = realClock,
   ) {}
 
   notify(position: bigint): void {
@@ -35,10 +44,10 @@ export class CoalescingNotifier {
       while (this.#pending !== undefined) {
         // A timer can fire up to a millisecond early on this clock: sleep again for what is left.
         let wait: number;
-        while ((wait = this.#lastSentAt + this.intervalMs - performance.now()) > 0) await sleep(wait);
+        while ((wait = this.#lastSentAt + this.intervalMs - this.clock.now()) > 0) await this.clock.sleep(wait);
         const position = this.#pending;
         this.#pending = undefined;
-        this.#lastSentAt = performance.now();
+        this.#lastSentAt = this.clock.now();
         try {
           await this.run('SELECT pg_notify($1, $2)', [this.channel, position.toString()], 'tally_notify');
         } catch {

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore, Query } from '../src/index.js';
 import { setupStore, type TestEvent } from './helpers.js';
@@ -19,6 +18,7 @@ describe('occurredAt', () => {
     const first = await ctx.store.read(query);
     const trx = await db.startTransaction().execute();
     let waiting: EventStore<TestEvent> | undefined;
+    let beforeCommit: Date | undefined;
     try {
       await ctx.store.with(trx).append([{ type: 'MoneyDeposited', data: { accountId: 't1', amount: 10 }, tags: ['account:t1'] }], {
         condition: { query, after: first.head },
@@ -26,7 +26,15 @@ describe('occurredAt', () => {
       waiting = ctx.newStore({ maxConnections: 1 });
       // Unconditional, so that it is not refused: it takes a shared lock on the tag, and waits for the holder.
       const second = waiting.append([{ type: 'MoneyWithdrawn', data: { accountId: 't1', amount: 5 }, tags: ['account:t1'] }]);
-      await sleep(300);
+      // Commit only once it is really queued on the lock, and note the server's clock just before.
+      for (let tries = 0; ; tries++) {
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
+        if (rows[0]!.n > 0) break;
+        if (tries > 1_000) throw new Error('the second append never waited for the lock');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      beforeCommit = (await sql<{ at: Date }>`SELECT clock_timestamp() AS at`.execute(trx)).rows[0]!.at;
       await trx.commit().execute();
       await second;
     } finally {
@@ -36,6 +44,8 @@ describe('occurredAt', () => {
     const [deposit, withdrawal] = (await ctx.store.read(query)).events;
     expect(deposit?.type).toBe('MoneyDeposited');
     expect(withdrawal?.type).toBe('MoneyWithdrawn');
-    expect(withdrawal!.occurredAt.getTime() - deposit!.occurredAt.getTime()).toBeGreaterThanOrEqual(250);
+    // Stamped after the lock was granted, i.e. after the holder committed; now() would be from before.
+    expect(withdrawal!.occurredAt.getTime()).toBeGreaterThanOrEqual(beforeCommit!.getTime());
+    expect(withdrawal!.occurredAt.getTime()).toBeGreaterThanOrEqual(deposit!.occurredAt.getTime());
   });
 });

@@ -29,7 +29,7 @@ describe('typing at the call site', () => {
       store.append([transfer], { condition: { query: [{ types: ['MoneyTransferred'], data: { accountId: 'a' } }], after } });
     const narrowed = (store: EventStore<TestEvent>) => store.read([{ types: ['MoneyDeposited'], data: { accountId: 'a' } }]);
     expectTypeOf<Awaited<ReturnType<typeof narrowed>>['events'][number]['type']>().toEqualTypeOf<'MoneyDeposited'>();
-    expect([typeof guarded, typeof misguarded]).toEqual(['function', 'function']);
+    expect([typeof guarded, typeof misguarded, typeof narrowed]).toEqual(['function', 'function', 'function']);
   });
 
   it('error codes are a literal union: a misspelt code does not compile', () => {

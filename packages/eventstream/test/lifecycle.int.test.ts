@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@tally/test-harness';
 import { describe, expect, it } from 'vitest';
 import { compareCheckpoints, formatCheckpoint, StreamClosedError, type BatchContext } from '../src/index.js';
-import { deferred, deposit, setup, sleep, waitFor } from './helpers.js';
+import { deferred, deposit, observedStore, setup, sleep, waitFor } from './helpers.js';
 
 const fixture = await setup();
 
@@ -59,7 +59,9 @@ describe('stop and close', () => {
   });
 
   it('stop() of a subscription waiting for a queue slot does not wait for the other subscription holding it', async () => {
-    const stream = fixture.newStream({ concurrency: 1 });
+    let readsWithEvents = 0;
+    const store = observedStore(fixture.store, (result) => void (readsWithEvents += result.events.length > 0 ? 1 : 0));
+    const stream = fixture.newStream({ concurrency: 1, store });
     const start = formatCheckpoint(await fixture.store.settledCheckpoint());
     await fixture.store.append([deposit(1)]);
     const release = deferred();
@@ -71,7 +73,8 @@ describe('stop and close', () => {
     await busy.promise;
     let waiterCalls = 0;
     const waiter = stream.subscribe({ after: start, maxWaitMs: 0 }, () => void (waiterCalls += 1));
-    await sleep(300); // its batch is read and queued behind the holder
+    await waitFor(() => readsWithEvents === 2, 10_000, "the waiter's read"); // the holder's and the waiter's
+    await sleep(50); // its batch is queued behind the holder
     await waiter.stop();
     expect(waiterCalls).toBe(0);
     expect(waiter.checkpoint).toBe(start);
@@ -113,8 +116,13 @@ describe('stop and close', () => {
     const subscription = stream.subscribe({ after: 'end' }, () => {});
     await stream.close();
     expect(subscription.state).toBe('stopped');
-    await sleep(300);
-    const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    await sleep(300); // time for a connection opened late (after close) to show up
+    // The server lists a backend until it has noticed the client left: wait for that too, up to 5 s.
+    let rows: unknown[] = [{}];
+    for (let tries = 0; rows.length > 0 && tries < 500; tries++) {
+      if (tries > 0) await sleep(10);
+      ({ rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]));
+    }
     expect(rows).toHaveLength(0);
   });
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createEventStore, DatabaseUnavailableError, type EventStore } from '@tally/eventstore';
-import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import { createTestDatabase, testRandom, type TestDatabase } from '@tally/test-harness';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll } from 'vitest';
@@ -65,25 +65,31 @@ export function spawnWorker(url: string, id: string, env: Record<string, string>
 }
 
 /** Appends random bank events from `clients` concurrent appenders until `stop()`; returns what was appended. */
-export function appendContinuously(store: EventStore<BankEvent>, accounts: number, clients = 4, pauseMs = 40): { stop: () => Promise<number> } {
+export function appendContinuously(
+  store: EventStore<BankEvent>,
+  accounts: number,
+  clients = 4,
+  pauseMs = 40,
+  random: () => number = testRandom('appendContinuously'),
+): { stop: () => Promise<number> } {
   let running = true;
   let appended = 0;
   let failure: unknown;
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
       const batch: BankEvent[] = [];
-      const size = 1 + Math.floor(Math.random() * 5);
+      const size = 1 + Math.floor(random() * 5);
       for (let i = 0; i < size; i++) {
-        const accountId = `a${Math.floor(Math.random() * accounts)}`;
-        const r = Math.random();
+        const accountId = `a${Math.floor(random() * accounts)}`;
+        const r = random();
         if (r < 0.1) batch.push({ type: 'Noise', data: { n: i } });
         else if (r < 0.2) batch.push({ type: 'AccountOpened', data: { accountId } });
-        else if (r < 0.7) batch.push({ type: 'MoneyDeposited', data: { accountId, amount: 1 + Math.floor(Math.random() * 1000) } });
-        else batch.push({ type: 'MoneyWithdrawn', data: { accountId, amount: 1 + Math.floor(Math.random() * 500) } });
+        else if (r < 0.7) batch.push({ type: 'MoneyDeposited', data: { accountId, amount: 1 + Math.floor(random() * 1000) } });
+        else batch.push({ type: 'MoneyWithdrawn', data: { accountId, amount: 1 + Math.floor(random() * 500) } });
       }
       await store.append(batch);
       appended += batch.length;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs * Math.random()));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs * random()));
     }
   }).map((loop) =>
     loop.catch((error: unknown) => {
@@ -126,17 +132,21 @@ export function spawnCli(
  * idempotent retry). Any other error ends the run and is thrown by `stop()`. Returns the ids of every event
  * appended, and how many appends failed for want of a database.
  */
-export function appendThroughOutages(store: EventStore<BankEvent>, clients = 8): { stop: () => Promise<{ ids: string[]; unavailable: number }>; count: () => number } {
+export function appendThroughOutages(
+  store: EventStore<BankEvent>,
+  clients = 8,
+  random: () => number = testRandom('appendThroughOutages'),
+): { stop: () => Promise<{ ids: string[]; unavailable: number }>; count: () => number } {
   let running = true;
   const ids: string[] = [];
   let unavailable = 0;
   let failure: unknown;
   const loops = Array.from({ length: clients }, async (_, client) => {
     while (running) {
-      const batch = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({
+      const batch = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
         id: randomUUID(),
         type: 'MoneyDeposited' as const,
-        data: { accountId: `r${client}`, amount: 1 + Math.floor(Math.random() * 100) },
+        data: { accountId: `r${client}`, amount: 1 + Math.floor(random() * 100) },
       }));
       for (;;) {
         try {
@@ -145,11 +155,11 @@ export function appendThroughOutages(store: EventStore<BankEvent>, clients = 8):
         } catch (error) {
           if (!(error instanceof DatabaseUnavailableError)) throw error;
           unavailable += 1;
-          await sleep(50 + Math.random() * 100);
+          await sleep(50 + random() * 100);
         }
       }
       ids.push(...batch.map((event) => event.id));
-      await sleep(Math.random() * 20);
+      await sleep(random() * 20);
     }
   }).map((loop) =>
     loop.catch((error: unknown) => {

@@ -9,3 +9,5 @@ export type { Backend, TestServer } from './server.js';
 export { withDatabase, uniqueDatabaseName } from './names.js';
 export { startLocalCluster } from './pg15-cluster.js';
 export type { LocalCluster, LocalClusterOptions } from './pg15-cluster.js';
+export { seededRandom, testRandom, testSeed } from './seeded-random.js';
+export type { SeededRandom } from './seeded-random.js';

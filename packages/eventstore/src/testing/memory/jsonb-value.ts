@@ -1,4 +1,5 @@
 /** True when a UTF-16 string is plain ASCII, whose code-unit order is its UTF-8 byte order. */
+// eslint-disable-next-line no-control-regex -- the range of ASCII starts at U+0000 on purpose
 const ascii = /^[\x00-\x7f]*$/;
 
 /**
