@@ -8,7 +8,8 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @tally/bench run bench:parked
  *
- * BENCH_PARKED_WINDOW_MS (default 20000) sets each phase's window. Writes docs/benchmarks.md between
+ * BENCH_PARKED_WINDOW_MS (default 20000) sets each phase's window; BENCH_PARKED_HOLD=0 parks without holding the
+ * account's later events (`holdParkedTags: false`), to tell the cost of holding from the cost of parking. Writes docs/benchmarks.md between
  * `<!-- parked:start -->` and `<!-- parked:end -->`.
  */
 import { randomUUID } from 'node:crypto';
@@ -39,8 +40,10 @@ async function main(): Promise<void> {
     version: 1,
     query: [{ types: ['MoneyDeposited'] }],
     onError: 'park',
+    holdParkedTags: process.env.BENCH_PARKED_HOLD !== '0',
     setup: async (trx) => {
       await sql`CREATE TABLE IF NOT EXISTS bench_ledger (account_id text NOT NULL, position bigint PRIMARY KEY, running bigint NOT NULL)`.execute(trx);
+      await sql`CREATE INDEX IF NOT EXISTS bench_ledger_account ON bench_ledger (account_id, position)`.execute(trx);
     },
     reset: async (trx) => {
       await sql`DELETE FROM bench_ledger`.execute(trx);
