@@ -2,7 +2,7 @@ import type { EventShape, StoredEvent } from '@tally/eventstore';
 import { coerceError, type ProjectionHandlerError } from '../errors.js';
 import type { ParkTarget } from '../schema/tables.js';
 import type { ProjectorDb } from '../sql/db.js';
-import { loadOpenParked } from '../sql/load-open-parked.js';
+import { loadOpenHolds } from '../sql/load-open-holds.js';
 import { parkEvents } from '../sql/park-events.js';
 import type { Projection } from '../types.js';
 import { holdBack } from './hold-back.js';
@@ -42,7 +42,11 @@ export async function setAside<E extends EventShape, T extends StoredEvent<E>>(
     return events.slice(1);
   }
   if (projection.holdParkedTags === false) return events;
-  const open = await loadOpenParked(db, name, version, target);
+  const tags = new Set<string>();
+  for (const event of events) for (const tag of event.tags) tags.add(tag);
+  // Events without tags are never held; open events sharing no tag with the batch cannot hold any of it.
+  if (tags.size === 0) return events;
+  const open = await loadOpenHolds(db, name, version, target, [...tags]);
   if (open.length === 0) return events;
   const { handle, held } = holdBack(events, open);
   await parkEvents(db, name, version, target, held.map(({ event, heldBy }) => ({ ...fromEvent(event), state: 'held', heldBy, error: null, attempts: 0 })));
