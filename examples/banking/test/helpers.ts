@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@tally/eventstore';
 import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, expect } from 'vitest';
 import { createBank, type Bank } from '../src/bank.js';
@@ -7,6 +8,7 @@ import { foldAccount, type AccountState } from '../src/domain/account.js';
 import { BankError, type BankErrorCode } from '../src/domain/errors.js';
 import { accountTag, type BankEvent } from '../src/domain/events.js';
 import { statementLines } from '../src/features/views/statement.js';
+import { buildApp } from '../src/http/app.js';
 
 /**
  * A fresh database (cloned from the migrated template) for the test file, a bank on it, and `racers(n)`: n more
@@ -95,4 +97,21 @@ export async function storedMicros(bank: Bank, position: bigint): Promise<bigint
     FROM tally.events WHERE position = ${String(position)}::bigint`.execute(bank.db);
   if (!rows[0]) throw new Error(`no event at position ${position}`);
   return BigInt(rows[0].seconds) * 1_000_000n + BigInt(rows[0].micros);
+}
+
+/**
+ * A bank and its HTTP app (not listening: `app.inject`) on a fresh database for the test file, all closed after it.
+ * @example const { app, bank } = await serveBank();
+ */
+export async function serveBank(maxConnections = 4): Promise<{ database: TestDatabase; bank: Bank; app: FastifyInstance }> {
+  const database = await createTestDatabase();
+  const bank = createBank({ connectionString: database.url, maxConnections });
+  afterAll(async () => {
+    await bank.close();
+    await database.drop();
+  });
+  await bank.migrate();
+  const app = await buildApp(bank);
+  afterAll(() => app.close()); // after hooks run last-registered first: the app closes before the bank
+  return { database, bank, app };
 }

@@ -1,26 +1,8 @@
-import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBank, type Bank } from '../src/bank.js';
+import { describe, expect, it } from 'vitest';
 import { millisecondOf } from '../src/features/views/as-of.js';
-import { buildApp } from '../src/http/app.js';
-import { storedMicros, untilServerClockPasses } from './helpers.js';
+import { serveBank, storedMicros, untilServerClockPasses } from './helpers.js';
 
-let database: TestDatabase;
-let bank: Bank;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  bank = createBank({ connectionString: database.url, maxConnections: 4 });
-  await bank.migrate();
-  app = await buildApp(bank);
-});
-afterAll(async () => {
-  await app?.close();
-  await bank?.close();
-  await database?.drop();
-});
+const { bank, app } = await serveBank();
 
 const post = async (url: string, payload?: unknown) => {
   const response = await app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) });

@@ -1,27 +1,10 @@
-import { createTestDatabase, type TestDatabase } from '@tally/test-harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBank, type Bank } from '../src/bank.js';
+import { describe, expect, it } from 'vitest';
 import { MAX_AMOUNT, MAX_BALANCE } from '../src/domain/money.js';
-import { buildApp } from '../src/http/app.js';
+import { serveBank } from './helpers.js';
 import { deposited } from './history.js';
 
 /** Every input a client can get wrong answers 4xx in one error shape, never 500; and the OpenAPI says so. */
-let database: TestDatabase;
-let bank: Bank;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  bank = createBank({ connectionString: database.url, maxConnections: 4 });
-  await bank.migrate();
-  app = await buildApp(bank);
-});
-afterAll(async () => {
-  await app?.close();
-  await bank?.close();
-  await database?.drop();
-});
+const { bank, app } = await serveBank();
 
 type ErrorJson = { error: { code: string; message: string; details?: Record<string, unknown> } };
 type Answer = { status: number; body: ErrorJson & Record<string, unknown> };
