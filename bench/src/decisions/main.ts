@@ -12,7 +12,6 @@
  * `<!-- decisions:start -->` and `<!-- decisions:end -->`. `BENCH_DECISIONS_ONLY=distinct` (or `hot`) runs only
  * that group and prints it, without touching docs/benchmarks.md (a focused run while tuning `handle()`).
  */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { createEventStore } from '@tally/eventstore';
 import { createBenchDatabase, machineInfo, type MachineInfo } from '../db.js';
@@ -25,6 +24,7 @@ import { EmmettHotPeer } from './emmett-hot.js';
 import { bigEvents, runLatency, smallEvents, snapshotEvery, summarize, type LatencySummary } from './latency.js';
 import { distinctHandle, distinctHandWrittenWithIds, hotHandle, type RoundCheck } from './tally-decisions.js';
 import { writeMarkedSection } from '../doc-sections.js';
+import { revision } from '../revision.js';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -62,16 +62,6 @@ function commandLine(): string {
   return [...env, 'pnpm --filter @tally/bench run bench:decisions'].join(' ');
 }
 
-function revision(): string {
-  const cwd = new URL('../../..', import.meta.url).pathname;
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd, encoding: 'utf8' }).trim() !== '';
-    return `${commit}${dirty ? ' (packages/ has uncommitted changes: the build measured is not that commit)' : ' (packages/ as committed)'}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
 
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 const x = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');

@@ -16,7 +16,6 @@
  * name a JSON file of {@link ContrastRecord} (the same scenario run by a script of its own against a build of
  * an older commit); its figures are shown in a section of their own, with the command and date they came from.
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createEventStore, type NewEvent } from '@tally/eventstore';
 import { createEventStream } from '@tally/eventstream';
@@ -28,6 +27,7 @@ import { mdTable, textTable } from '../tables.js';
 import { waitUntil, type LatencyResult } from '../eventstream/common.js';
 import { runCase, type CaseResult, type Follower, type HolderKind } from './scenario.js';
 import { writeMarkedSection } from '../doc-sections.js';
+import { revision } from '../revision.js';
 
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -233,17 +233,6 @@ function targets(cases: readonly CaseSpec[]): Target[] {
   ];
 }
 
-/** The commit measured, and whether packages/ differs from it (a build of uncommitted code). */
-function revision(): string {
-  const cwd = new URL('../../..', import.meta.url).pathname;
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd, encoding: 'utf8' }).trim() !== '';
-    return `${commit}${dirty ? ' (packages/ has uncommitted changes: the build measured is not that commit)' : ' (packages/ as committed)'}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
 
 function commandLine(): string {
   const env: string[] = [];
