@@ -9,7 +9,9 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @tally/bench run bench:parked
  *
  * BENCH_PARKED_WINDOW_MS (default 20000) sets each phase's window; BENCH_PARKED_HOLD=0 parks without holding the
- * account's later events (`holdParkedTags: false`), to tell the cost of holding from the cost of parking. Writes docs/benchmarks.md between
+ * account's later events (`holdParkedTags: false`), to tell the cost of holding from the cost of parking;
+ * BENCH_PARKED_CONTROL=1 runs the second phase with nothing parked (and writes no section), to tell both from the cost
+ * of the run's own length. Writes docs/benchmarks.md between
  * `<!-- parked:start -->` and `<!-- parked:end -->`.
  */
 import { randomUUID } from 'node:crypto';
@@ -27,6 +29,7 @@ import { mdTable, textTable } from '../tables.js';
 const rate = 500;
 const windowMs = intEnv('BENCH_PARKED_WINDOW_MS', 20_000);
 const accounts = 50;
+const control = process.env.BENCH_PARKED_CONTROL === '1';
 const poisonAmount = -1;
 const log = (line: string) => console.log(line);
 
@@ -91,6 +94,15 @@ async function main(): Promise<void> {
     };
     log(`parked-lag: ${rate} appends/s, ${windowMs} ms per phase, ${accounts} accounts`);
     const baseline = await phase('empty park (baseline)', 0);
+    if (control) {
+      // The control: a second phase exactly like the first, nothing parked, to tell what parking costs from
+      // what a longer run costs by itself (a growing ledger, the bench's own bookkeeping).
+      const second = await phase('empty park again (control)', 1_000_000);
+      log(textTable(['phase', 'appended', 'applied', 'p50 ms', 'p99 ms', 'max ms', 'max lagEvents'], [baseline, second].map((p) => [
+        p.label, String(p.latency.appended), String(p.latency.delivered), p.latency.p50.toFixed(1), p.latency.p99.toFixed(1), p.latency.max.toFixed(1), String(p.maxLag),
+      ])));
+      return;
+    }
     const poisonId = randomUUID();
     await store.append([{ id: poisonId, type: 'MoneyDeposited', data: { accountId: 'acct-0', amount: poisonAmount, depositId: poisonId }, tags: ['account:acct-0'] }]);
     let parked = false;
