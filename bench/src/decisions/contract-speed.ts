@@ -8,7 +8,8 @@
  * 52 jsonb containments with PostgreSQL's `@>`).
  *
  * `DATABASE_URL=… pnpm --filter @tally/bench exec tsx src/decisions/contract-speed.ts [--whole-files] [rounds]`
- * (default 5 rounds). Needs a built workspace (`pnpm turbo run build`).
+ * (default 5 rounds). `--warm` runs the suite once untimed in the same process first and counts the test bodies of the
+ * second run only (the suite span then includes both). It reports both the suite's span and the sum of its tests' own durations. Needs a built workspace (`pnpm turbo run build`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,24 +17,34 @@ import os from 'node:os';
 import path from 'node:path';
 
 const wholeFiles = process.argv.includes('--whole-files');
+const warm = process.argv.includes('--warm');
 const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const packageDir = new URL('../../../packages/eventstore/', import.meta.url).pathname;
 const files = { memory: 'test/contract-memory.unit.test.ts', postgres: 'test/contract-postgres.int.test.ts' } as const;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'contract-speed-'));
 
 interface JsonReport {
-  readonly testResults: { readonly startTime: number; readonly endTime: number; readonly status: string; readonly assertionResults: { readonly status: string }[] }[];
+  readonly testResults: {
+    readonly startTime: number;
+    readonly endTime: number;
+    readonly status: string;
+    readonly assertionResults: { readonly status: string; readonly fullName: string; readonly duration?: number }[];
+  }[];
 }
 
-/** One vitest run of one file: the suite's milliseconds and how many tests passed. */
-function runOnce(store: keyof typeof files): { ms: number; passed: number } {
+/**
+ * One vitest run of one file: the suite's milliseconds (first hook to last test), the sum of its tests' own
+ * durations (the cases' bodies, without vitest's work between tests and the per-file hooks), and how many passed.
+ */
+function runOnce(store: keyof typeof files): { ms: number; bodies: number; passed: number } {
   const out = path.join(scratch, `${store}.json`);
   const args = ['exec', 'vitest', 'run', files[store], '--reporter=json', `--outputFile=${out}`, ...(wholeFiles ? [] : ['-t', 'EventStore contract'])];
-  execFileSync('pnpm', args, { cwd: packageDir, stdio: 'ignore', env: process.env });
+  execFileSync('pnpm', args, { cwd: packageDir, stdio: 'ignore', env: { ...process.env, ...(warm ? { TALLY_CONTRACT_WARMUP: '1' } : {}) } });
   const report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
   const file = report.testResults[0]!;
   if (file.status !== 'passed') throw new Error(`${files[store]} did not pass`);
-  return { ms: file.endTime - file.startTime, passed: file.assertionResults.filter((a) => a.status === 'passed').length };
+  const passedTests = file.assertionResults.filter((a) => a.status === 'passed' && !a.fullName.includes('(warm-up)'));
+  return { ms: file.endTime - file.startTime, bodies: passedTests.reduce((sum, a) => sum + (a.duration ?? 0), 0), passed: passedTests.length };
 }
 
 const median = (xs: readonly number[]) => {
@@ -45,17 +56,23 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 
 const loadAtStart = load();
 const times = { memory: [] as number[], postgres: [] as number[] };
+const bodies = { memory: [] as number[], postgres: [] as number[] };
 let passed = { memory: 0, postgres: 0 };
 try {
   for (let round = 0; round < rounds; round++) {
     // Alternate which store goes first, so a drift of the machine's load hits both alike.
     const order: (keyof typeof files)[] = round % 2 === 0 ? ['postgres', 'memory'] : ['memory', 'postgres'];
     for (const store of order) {
-      const { ms, passed: n } = runOnce(store);
+      const { ms, bodies: b, passed: n } = runOnce(store);
       times[store].push(ms);
+      bodies[store].push(b);
       passed = { ...passed, [store]: n };
     }
-    console.log(`round ${round + 1}/${rounds}: PostgreSQL ${times.postgres.at(-1)!.toFixed(0)} ms, memory ${times.memory.at(-1)!.toFixed(1)} ms, ${(times.postgres.at(-1)! / times.memory.at(-1)!).toFixed(1)}×`);
+    console.log(
+      `round ${round + 1}/${rounds}: suite PostgreSQL ${times.postgres.at(-1)!.toFixed(0)} ms, memory ${times.memory.at(-1)!.toFixed(1)} ms, ` +
+        `${(times.postgres.at(-1)! / times.memory.at(-1)!).toFixed(1)}×; test bodies ${bodies.postgres.at(-1)!.toFixed(0)} vs ${bodies.memory.at(-1)!.toFixed(1)} ms, ` +
+        `${(bodies.postgres.at(-1)! / bodies.memory.at(-1)!).toFixed(1)}×`,
+    );
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
