@@ -90,6 +90,19 @@ describe('events written with version 1 read back as version 3', () => {
     expect(opened.map((r) => r.schema_version)).toEqual([1, 1]);
   });
 
+  // The general append path (append_events: ids, conditions) stores the version too, and a retry is still a duplicate.
+  it('stamps through conditional appends and appends with ids; the same ids and content again are a duplicate', async () => {
+    const query = [{ types: ['MoneyDeposited' as const], tags: ['account:a3'] }];
+    const { head } = await newStore.read(query);
+    const id = '0190f5b0-0000-7000-8000-00000000a3a3';
+    const event = { id, type: 'MoneyDeposited' as const, data: { accountId: 'a3', amount: { minor: 1, currency: 'EUR' } }, tags: ['account:a3'] };
+    const first = await newStore.append([event], { condition: { query, after: head } });
+    const again = await newStore.append([event]);
+    expect(again).toMatchObject({ duplicate: true, positions: first.positions });
+    const { rows } = await raw.query<{ schema_version: number }>('SELECT schema_version FROM tally.events WHERE id = $1', [id]);
+    expect(rows).toEqual([{ schema_version: 3 }]);
+  });
+
   it('matches queries on data against the stored shape, not the upcast one', async () => {
     // #region stored-shape
     // The old event is stored as { accountId: 'a1', amount: 12.5 }: conditions and queries on `data` see that.
