@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Outcome } from './domain/decision.js';
 import { AccountNotFoundError } from './domain/errors.js';
 import type { BankEvent } from './domain/events.js';
+import { bankUpcasters } from './domain/upcasters.js';
 import { closeAccount } from './features/close-account/close-account.js';
 import type { AccountClosedResult, CloseAccount } from './features/close-account/types.js';
 import { deposit } from './features/deposit/deposit.js';
@@ -66,7 +67,7 @@ export interface Bank {
 
 export function createBank(options: BankOptions): Bank {
   const maxConnections = options.maxConnections ?? 10;
-  const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections });
+  const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections, upcasters: bankUpcasters });
   const mode = options.decisionMode ?? 'optimistic';
   // One handler for every slice: requests on the same events in this process queue behind each other.
   const handler = createCommandHandler(store, { mode });

@@ -4,7 +4,9 @@
  */
 import type { ProjectorConfig } from '@tally/projections';
 import type { BankEvent } from '../domain/events.js';
+import { bankUpcasters } from '../domain/upcasters.js';
 import { bankProjections } from '../projections.js';
 
-const config: ProjectorConfig<BankEvent> = { projections: bankProjections };
+// The bank's upcasters: the worker reads the events the bank writes, at the versions it writes them.
+const config: ProjectorConfig<BankEvent> = { projections: bankProjections, upcasters: bankUpcasters };
 export default config;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EventShape } from '@tally/eventstore';
+import type { EventShape, Upcasters } from '@tally/eventstore';
 import { ConfigurationError } from '../errors.js';
 import type { AnyProjection } from '../types.js';
 
@@ -21,6 +21,11 @@ export interface ProjectorConfig<E extends EventShape = EventShape> {
   readonly handlerTimeoutMs?: number;
   /** The store's `horizonGraceMs` (see `createEventStore`). @defaultValue 5000 */
   readonly horizonGraceMs?: number;
+  /**
+   * The store's `upcasters` (see `createEventStore`): the same as the application's, or the worker refuses the
+   * events the application writes at newer versions (`UNKNOWN_EVENT_VERSION`). @defaultValue none
+   */
+  readonly upcasters?: Upcasters<E>;
 }
 
 /** Loads and checks a config module (a `.js` file, or `.ts` when Node runs with a TypeScript loader such as tsx). */
