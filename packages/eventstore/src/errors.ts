@@ -27,7 +27,11 @@ export type EventStoreErrorCode =
   | 'DATABASE_TIMEOUT'
   | 'DATABASE_ERROR'
   | 'INVALID_CONFIGURATION'
-  | 'UNSUPPORTED_ISOLATION';
+  | 'UNSUPPORTED_ISOLATION'
+  | 'SUBJECT_ERASED'
+  | 'INVALID_ENCRYPTION_KEY'
+  | 'UNKNOWN_ENCRYPTION_KEY'
+  | 'DECRYPTION_FAILED';
 
 /** Base class of every error `@tally/eventstore` throws; `code` is stable and meant for programs. */
 export class EventStoreError extends Error {
