@@ -12,7 +12,8 @@ export interface FieldPlace {
   readonly field: string;
 }
 
-const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1', place.eventId, place.type, place.field]), 'utf8');
+// Event ids are UUIDs, which PostgreSQL returns in lower case whatever case the append gave.
+const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1', place.eventId.toLowerCase(), place.type, place.field]), 'utf8');
 
 /**
  * The envelope of one personal field: `tally:enc:v1:<subject hash>:<nonce | ciphertext | tag>` (base64url),
@@ -28,7 +29,7 @@ const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1
  */
 export function encryptField(dataKey: Buffer, subjectHash: Buffer, place: FieldPlace, value: unknown): string {
   const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
-  const nonce = hmac(dataKey, 'nonce', place.eventId, place.type, place.field, plaintext).subarray(0, NONCE_BYTES);
+  const nonce = hmac(dataKey, 'nonce', place.eventId.toLowerCase(), place.type, place.field, plaintext).subarray(0, NONCE_BYTES);
   return `${ENVELOPE_PREFIX}${subjectHash.toString('base64url')}:${seal(dataKey, plaintext, aadOf(place), nonce).toString('base64url')}`;
 }
 
