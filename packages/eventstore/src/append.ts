@@ -20,18 +20,21 @@ export async function append<E extends EventShape>(
   options: AppendOptions<E>,
 ): Promise<AppendResult> {
   const { schema, channel, notifyMode, maxEventBytes, maxFineLocks } = runtime.settings;
-  const prepared = prepareEvents(events, options.metadata, maxEventBytes);
+  const checked = prepareEvents(events, options.metadata, maxEventBytes);
   const condition = options.condition;
   if (condition !== undefined) validateCondition(condition);
+  const { encode, encodeQuery } = runtime.codec;
+  const prepared = encode === undefined ? checked : await encode(checked, { kind: 'postgres', schema, run, inTransaction });
+  const conditionQuery = condition === undefined ? undefined : encodeQuery === undefined ? condition.query : encodeQuery(condition.query);
   const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
   const checkIds = prepared.some((event) => event.id !== undefined);
   const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));
   const input = {
     eventsJson: JSON.stringify(rows),
-    locks: planLocks(schema, prepared, condition?.query, maxFineLocks),
+    locks: planLocks(schema, prepared, conditionQuery, maxFineLocks),
     checkIds,
-    queryJson: condition ? JSON.stringify(condition.query) : null,
+    queryJson: conditionQuery ? JSON.stringify(conditionQuery) : null,
     snapshot: head?.snapshot ?? null,
     headStore: head?.storeId ?? null,
     headOwn: head?.own ?? null,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createCodec } from './codec/create-codec.js';
 import { classifyDatabaseError, StoreClosedError } from './errors.js';
 import type { EventStore } from './event-store.js';
 import { horizonOf } from './horizon.js';
@@ -22,11 +23,11 @@ export type { EventStoreOptions, KyselyInstance, NotifyMode } from './options.js
  *   | { type: 'MoneyDeposited'; data: { accountId: string; amount: number } };
  * const store = createEventStore<BankEvent>({ connectionString: process.env.DATABASE_URL! });
  * await store.migrate();
- * @throws {ConfigurationError} on an invalid schema name, channel or option
+ * @throws {ConfigurationError} on an invalid schema name, channel or option (also `schemas`, `upcasters`)
  */
-export function createEventStore<E extends EventShape>(options: EventStoreOptions): EventStore<E> {
+export function createEventStore<E extends EventShape>(options: EventStoreOptions<E>): EventStore<E> {
   const settings = resolveOptions(options);
-  const runtime = new StoreRuntime(options, settings);
+  const runtime = new StoreRuntime(options, settings, createCodec(options));
   const { schema } = settings;
   return {
     ...createSession<E>(runtime, runtime.rootDb.withSchema(schema), runtime.rootRun, false),

@@ -28,10 +28,14 @@ export type EventStoreErrorCode =
   | 'DATABASE_ERROR'
   | 'INVALID_CONFIGURATION'
   | 'UNSUPPORTED_ISOLATION'
+  | EventVersionCode
   | 'SUBJECT_ERASED'
   | 'INVALID_ENCRYPTION_KEY'
   | 'UNKNOWN_ENCRYPTION_KEY'
   | 'DECRYPTION_FAILED';
+
+/** Codes of {@link EventVersionError}. */
+export type EventVersionCode = 'UNKNOWN_EVENT_VERSION' | 'UPCAST_FAILED';
 
 /** Base class of every error `@tally/eventstore` throws; `code` is stable and meant for programs. */
 export class EventStoreError extends Error {
@@ -118,6 +122,30 @@ export class TransactionTooOldError extends EventStoreError {
       { cause: options.cause },
     );
     if (options.transactionId !== undefined) this.transactionId = options.transactionId;
+  }
+}
+
+/**
+ * A stored event cannot be brought to the shape this code knows: it was written with a schema version newer
+ * than this code's (`UNKNOWN_EVENT_VERSION`: a newer release wrote it; deploy that release's upcasters here),
+ * or one of its upcasters threw (`UPCAST_FAILED`, the upcaster's error as `cause`). The read returned nothing.
+ */
+export class EventVersionError extends EventStoreError {
+  declare readonly code: EventVersionCode;
+  constructor(
+    code: EventVersionCode,
+    readonly event: { readonly type: string; readonly position: bigint; readonly schemaVersion: number },
+    /** The current version of the type in this code (its upcasters + 1). */
+    readonly knownVersion: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      code,
+      code === 'UNKNOWN_EVENT_VERSION'
+        ? `Event ${event.position} (${event.type}) was written with schema version ${event.schemaVersion}; this code knows versions up to ${knownVersion} (option upcasters)`
+        : `Upcasting event ${event.position} (${event.type}) from schema version ${event.schemaVersion} to ${knownVersion} failed`,
+      options,
+    );
   }
 }
 

@@ -10,13 +10,18 @@ export {
   DatabaseUnavailableError,
   EventIdConflictError,
   EventStoreError,
+  EventVersionError,
   InvalidEventError,
   InvalidQueryError,
   StoreClosedError,
   TransactionTooOldError,
   UnsupportedIsolationError,
 } from './errors.js';
-export type { DatabaseOperation, DatabaseTimeoutSqlState, EventStoreErrorCode, InvalidEventCode, InvalidQueryCode } from './errors.js';
+export type { DatabaseOperation, DatabaseTimeoutSqlState, EventStoreErrorCode, EventVersionCode, InvalidEventCode, InvalidQueryCode } from './errors.js';
+export { upcasterChain } from './codec/upcasters.js';
+export type { UpcasterChain, Upcasters } from './codec/upcasters.js';
+export type { EventSchemas, EventsOf } from './codec/event-schemas.js';
+export type { CodecOptions } from './codec/codec-options.js';
 export { MAX_CHANNEL_BYTES, MAX_JSON_DEPTH, MAX_POSITION, MAX_TAG_BYTES, MAX_TAGS, MAX_TYPE_BYTES } from './validation.js';
 export type { EventStoreTables, EventsTable } from './schema/tables.js';
 export type {

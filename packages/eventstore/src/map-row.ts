@@ -10,6 +10,7 @@ export interface EventRow {
   tags: string[];
   metadata: Record<string, unknown>;
   occurred_at: Date | string;
+  schema_version: number;
 }
 
 export const eventColumns = [
@@ -21,6 +22,7 @@ export const eventColumns = [
   'events.tags',
   'events.metadata',
   'events.occurred_at',
+  'events.schema_version',
 ] as const;
 
 /** Converts a row into the stored event of the union `E`. */
@@ -34,6 +36,7 @@ export function toStoredEvent<E extends EventShape>(row: EventRow): StoredEvent<
     metadata: row.metadata,
     occurredAt: row.occurred_at instanceof Date ? row.occurred_at : new Date(row.occurred_at),
     transactionId: BigInt(row.transaction_id),
+    schemaVersion: row.schema_version,
   };
   return event as unknown as StoredEvent<E>;
 }

@@ -5,7 +5,7 @@ import { jsonContains, matchesQuery } from './match-query.js';
 type Ev = { type: 'A'; data: { id: string; items: { sku: string; n: number }[] } } | { type: 'B'; data: { id: string } };
 
 const event = (type: 'A' | 'B', data: Ev['data'], tags: string[] = []): StoredEvent<Ev> =>
-  ({ type, data, tags, position: 1n, id: 'x', metadata: {}, occurredAt: new Date(), transactionId: 1n }) as StoredEvent<Ev>;
+  ({ type, data, tags, position: 1n, id: 'x', metadata: {}, occurredAt: new Date(), transactionId: 1n, schemaVersion: 1 }) as StoredEvent<Ev>;
 
 describe('matchesQuery (the in-memory twin of the store filter, used inline)', () => {
   it('ORs items and ANDs types, tags and payload containment inside an item', () => {

@@ -1,10 +1,12 @@
+import type { CodecOptions } from './codec/codec-options.js';
 import { ConfigurationError } from './errors.js';
+import type { EventShape } from './types.js';
 import { validateChannel } from './validation.js';
 
 /** How appends wake up listeners. */
 export type NotifyMode = 'after-commit' | 'in-transaction' | 'off';
 
-interface CommonOptions {
+interface CommonOptions<E extends EventShape> extends CodecOptions<E> {
   /** Schema holding the store's tables and functions. @defaultValue 'tally' */
   readonly schema?: string;
   /** NOTIFY channel appends signal on: at most 63 bytes. @defaultValue `${schema}_events` */
@@ -51,8 +53,11 @@ export interface KyselyInstance {
   startTransaction(): unknown;
 }
 
-/** Options of `createEventStore`: a connection string (the store owns its pool) or a Kysely instance (the caller owns it). */
-export type EventStoreOptions = CommonOptions &
+/**
+ * Options of `createEventStore` for the event union `E`: a connection string (the store owns its pool) or a
+ * Kysely instance (the caller owns it).
+ */
+export type EventStoreOptions<E extends EventShape = EventShape> = CommonOptions<E> &
   (
     | {
         readonly connectionString: string;

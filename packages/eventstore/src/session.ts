@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { append } from './append.js';
+import type { CodecIo } from './codec/codec-types.js';
 import { planLocks } from './lock-keys.js';
 import { UnsupportedIsolationError } from './errors.js';
 import type { EventStoreSession } from './event-store.js';
@@ -30,6 +31,10 @@ export function createSession<E extends EventShape>(
 ): EventStoreSession<E> {
   const { schema, horizonGraceMs } = runtime.settings;
   const horizon = () => settle(runtime.rootRun, schema, runtime.keys, horizonGraceMs);
+  const { decode, encodeQuery } = runtime.codec;
+  const io: CodecIo = { kind: 'postgres', schema, run, inTransaction };
+  /** The query as stored events are matched (see `CodecStage.encodeQuery`). */
+  const stored = <Q extends Query<E> | undefined>(query: Q) => (query === undefined || encodeQuery === undefined ? query : encodeQuery(query));
   return {
     append: (events, options = {}) => runtime.guard(() => append(runtime, run, inTransaction, events, options), 'append'),
 
@@ -40,15 +45,16 @@ export function createSession<E extends EventShape>(
         validatePositiveInteger(options.limit, 'options.limit');
         const signer = await runtime.signer(run);
         const unseenBy = options.alsoUnseenBy === undefined ? undefined : signer.verify(options.alsoUnseenBy);
-        const { rows, headState } = await readEvents(run, runtime.readNames, schema, query, options, unseenBy);
-        return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], head: signer.sign(headState) };
+        const { rows, headState } = await readEvents(run, runtime.readNames, schema, stored(query), options, unseenBy);
+        const events = rows.map((row) => toStoredEvent<E>(row)) as QueryResult<E, Q>[];
+        return { events: decode === undefined ? events : [...(await decode(events, io))], head: signer.sign(headState) };
       }, 'read'),
 
     stream: <const Q extends Query<E> = Query<E>>(query?: Q, options: StreamOptions = {}) => {
       if (query !== undefined) validateQuery(query);
       validatePosition(options.after, 'options.after');
       validatePositiveInteger(options.batchSize, 'options.batchSize');
-      return streamPages<QueryResult<E, Q>>(runtime, conn, inTransaction, query, options.batchSize ?? 1000, options.after ?? 0n);
+      return streamPages<QueryResult<E, Q>>(runtime, conn, inTransaction, stored(query), options.batchSize ?? 1000, options.after ?? 0n);
     },
 
     readSettled: <const Q extends Query<E> = Query<E>>(
@@ -59,9 +65,10 @@ export function createSession<E extends EventShape>(
         if (query !== undefined) validateQuery(query);
         validatePositiveInteger(options.limit, 'options.limit');
         const { horizon: settled } = await horizon();
-        const { rows, checkpoint, isolation } = await readSettled(conn, schema, query, options.after ?? initialCheckpoint, options.limit, settled);
+        const { rows, checkpoint, isolation } = await readSettled(conn, schema, stored(query), options.after ?? initialCheckpoint, options.limit, settled);
         if (isolation !== 'read committed') throw new UnsupportedIsolationError('read-settled');
-        return { events: rows.map((row) => toStoredEvent(row)) as QueryResult<E, Q>[], checkpoint };
+        const events = rows.map((row) => toStoredEvent<E>(row)) as QueryResult<E, Q>[];
+        return { events: decode === undefined ? events : [...(await decode(events, io))], checkpoint };
       }, 'read'),
 
     lag: (query, options) =>
@@ -69,7 +76,7 @@ export function createSession<E extends EventShape>(
         if (query !== undefined) validateQuery(query);
         validatePositiveInteger(options.limit, 'options.limit');
         const { horizon: settled } = await horizon();
-        return lagAfter(conn, query, options.after ?? initialCheckpoint, options.limit ?? 10_000, settled);
+        return lagAfter(conn, stored(query), options.after ?? initialCheckpoint, options.limit ?? 10_000, settled);
       }, 'read'),
 
     settledCheckpoint: () => runtime.guard(async () => settledCheckpointAt(conn, schema, (await horizon()).horizon)),
@@ -77,7 +84,7 @@ export function createSession<E extends EventShape>(
     lockCondition: (query) =>
       runtime.guard(async () => {
         validateQuery(query, 'query');
-        const locks = planLocks(schema, [], query, runtime.settings.maxFineLocks);
+        const locks = planLocks(schema, [], stored(query), runtime.settings.maxFineLocks);
         await run(
           'SELECT count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.key) ELSE pg_advisory_xact_lock_shared(l.key) END) ' +
             'FROM unnest($1::bigint[], $2::boolean[]) AS l(key, exclusive)',

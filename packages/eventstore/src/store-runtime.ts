@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { EventCodec } from './codec/event-codec.js';
 import { classifyDatabaseError, ConfigurationError, StoreClosedError, type DatabaseOperation } from './errors.js';
 import { HeadSigner } from './head.js';
 import { CoalescingNotifier } from './notifier.js';
@@ -26,6 +27,8 @@ export class StoreRuntime {
   constructor(
     options: EventStoreOptions,
     readonly settings: ResolvedOptions,
+    /** The store's codec: what every append encodes and every read decodes through. */
+    readonly codec: EventCodec,
   ) {
     const { schema } = settings;
     if ('db' in options && options.db) {

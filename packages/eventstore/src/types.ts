@@ -42,6 +42,11 @@ export type StoredEvent<E extends EventShape> = E extends EventShape
       readonly occurredAt: Date;
       /** Id (`xid8`) of the transaction that wrote the event. */
       readonly transactionId: bigint;
+      /**
+       * The schema version the event was written with (see the `upcasters` option); `data` is always in the
+       * current shape, upcast from this version.
+       */
+      readonly schemaVersion: number;
     }
   : never;
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
-import { appendFunction, headStateFunction, refuseAppendFunction } from '../sql/append-function.js';
+import { headStateFunction, refuseAppendFunction } from '../sql/append-function.js';
+import { appendFunction0004 } from './0004-append-events.js';
 import { settleFunction } from '../sql/settle-function.js';
 import { xidSpaceFunctions } from './xid-space.js';
 
@@ -41,7 +42,7 @@ DROP FUNCTION ${s}.append_events(jsonb, bigint[], boolean[], boolean, jsonb, pg_
         INSERT INTO ${sql.raw(s)}.store_identity (store_id, secret, system_identifier, database_oid)
         SELECT gen_random_uuid(), ${randomBytes(32)}, (SELECT system_identifier::text FROM pg_control_system()),
                (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db);
-      for (const text of [xidSpaceFunctions(s, 0n), refuseAppendFunction(s), headStateFunction(s), appendFunction(s), settleFunction(s)]) {
+      for (const text of [xidSpaceFunctions(s, 0n), refuseAppendFunction(s), headStateFunction(s), appendFunction0004(s), settleFunction(s)]) {
         await sql.raw(text).execute(db);
       }
     },

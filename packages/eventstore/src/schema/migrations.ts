@@ -4,6 +4,7 @@ import { appendHeadMigration } from './0002-append-head.js';
 import { eventTagsMigration } from './0003-event-tags.js';
 import { horizonMigration } from './0004-horizon.js';
 import { decisionSnapshotsMigration } from './0005-decision-snapshots.js';
+import { schemaVersionMigration } from './0006-schema-version.js';
 import { subjectKeysMigration } from './0007-subject-keys.js';
 
 /**
@@ -18,6 +19,7 @@ export function migrations(schema: string): Record<string, Migration> {
     '0003_event_tags': eventTagsMigration(s),
     '0004_horizon': horizonMigration(s),
     '0005_decision_snapshots': decisionSnapshotsMigration(s),
+    '0006_schema_version': schemaVersionMigration(s),
     '0007_subject_keys': subjectKeysMigration(s),
   };
 }

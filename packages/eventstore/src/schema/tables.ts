@@ -10,6 +10,8 @@ export interface EventsTable {
   tags: ColumnType<string[], string[], never>;
   metadata: ColumnType<Record<string, unknown>, string, never>;
   occurred_at: Generated<Date>;
+  /** The schema version the event was written with (migration 0006). */
+  schema_version: Generated<number>;
 }
 
 /** Tables of the store's schema. */

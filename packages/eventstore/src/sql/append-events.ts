@@ -54,10 +54,10 @@ export function appendStatements(schema: string): AppendStatements {
     },
     plain: {
       text:
-        `WITH inserted AS (INSERT INTO "${schema}".events (id, type, data, tags, metadata, occurred_at) ` +
-        `SELECT e.id, e.type, e.data, e.tags, e.metadata, (SELECT clock_timestamp()) ` +
-        `FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, type text, data jsonb, tags text[], metadata jsonb)) ` +
-        `WITH ORDINALITY AS e(id, type, data, tags, metadata, ord) ` +
+        `WITH inserted AS (INSERT INTO "${schema}".events (id, type, data, tags, metadata, occurred_at, schema_version) ` +
+        `SELECT e.id, e.type, e.data, e.tags, e.metadata, (SELECT clock_timestamp()), coalesce(e.schema_version, 1) ` +
+        `FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, type text, data jsonb, tags text[], metadata jsonb, "schemaVersion" integer)) ` +
+        `WITH ORDINALITY AS e(id, type, data, tags, metadata, schema_version, ord) ` +
         // The locks first (the aggregate), then the horizon check (the CASE after it): see append_events.
         `WHERE (SELECT CASE WHEN count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.key) ELSE pg_advisory_xact_lock_shared(l.key) END) >= 0 ` +
         `THEN CASE WHEN "${schema}".xact_id() >= (SELECT last_value FROM "${schema}".horizon_mark)::text::xid8 ` +

@@ -5,7 +5,7 @@ import { INVALID_HEAD_SQLSTATE, noAppendSetting, REPEATABLE_READ_SQLSTATE, TOO_O
 const RECENT_WINDOW = 256;
 
 /**
- * The live text of `append_events` (installed by migration 0004; a later change is a new migration that
+ * The live text of `append_events` (installed by migration 0006; a later change is a new migration that
  * freezes this text first). `s` is the quoted schema name. One statement, one round trip:
  *
  * 1. Advisory locks in the caller's sorted order (shared for written keys, exclusive for condition keys).
@@ -22,7 +22,7 @@ const RECENT_WINDOW = 256;
  *    other event when its transaction is visible in the head's snapshot. Tagged items go through `event_tags`
  *    (candidates of the item's first tag from the head's xmin on, then the item's other criteria); untagged
  *    items, and all items without a head, as in 0003.
- * 5. Insert in batch order, optional NOTIFY, and after a conditional append the head that covers the read plus
+ * 5. Insert in batch order (with each event's `schemaVersion`, 1 when absent: see the codec's version stage), optional NOTIFY, and after a conditional append the head that covers the read plus
  *    this append (`head_state()`: this transaction and its last position are recorded in it).
  */
 export function appendFunction(s: string): string {
@@ -185,10 +185,10 @@ BEGIN
   END IF;
 
   WITH inserted AS (
-    INSERT INTO ${s}.events (id, type, data, tags, metadata, occurred_at)
-    SELECT e.id, e.type, e.data, e.tags, e.metadata, v_recorded_at
-      FROM ROWS FROM (jsonb_to_recordset(p_events) AS (id uuid, type text, data jsonb, tags text[], metadata jsonb))
-           WITH ORDINALITY AS e(id, type, data, tags, metadata, ord)
+    INSERT INTO ${s}.events (id, type, data, tags, metadata, occurred_at, schema_version)
+    SELECT e.id, e.type, e.data, e.tags, e.metadata, v_recorded_at, coalesce(e.schema_version, 1)
+      FROM ROWS FROM (jsonb_to_recordset(p_events) AS (id uuid, type text, data jsonb, tags text[], metadata jsonb, "schemaVersion" integer))
+           WITH ORDINALITY AS e(id, type, data, tags, metadata, schema_version, ord)
      ORDER BY e.ord
     RETURNING position
   )

@@ -53,7 +53,7 @@ export async function readEvents(
     `SELECT s.statement_value, e.* FROM (SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN "${schema}".snapshot()::text || '//' ` +
     `ELSE "${schema}".head_state() END AS statement_value) s LEFT JOIN LATERAL (` +
     `SELECT "events"."position", "events"."transaction_id", "events"."id", "events"."type", "events"."data", "events"."tags", ` +
-    `"events"."metadata", "events"."occurred_at" FROM "${schema}"."events"` +
+    `"events"."metadata", "events"."occurred_at", "events"."schema_version" FROM "${schema}"."events"` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY "events"."position" ${direction}${limit}) e ON true ORDER BY e.position ${direction}`;
 

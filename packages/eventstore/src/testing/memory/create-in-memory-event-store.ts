@@ -34,7 +34,7 @@ const owners = new WeakMap<object, MemoryRuntime>();
  * await store.append([deposit], { condition: { query: [{ tags: ['account:a1'] }], after: head } });
  * @throws {ConfigurationError} on an invalid schema name, channel, `now` or `lockTimeoutMs`
  */
-export function createInMemoryEventStore<E extends EventShape>(options: InMemoryEventStoreOptions = {}): InMemoryEventStore<E> {
+export function createInMemoryEventStore<E extends EventShape>(options: InMemoryEventStoreOptions<E> = {}): InMemoryEventStore<E> {
   const runtime = new MemoryRuntime(options);
   const snapshots = new MemorySnapshots();
   return {

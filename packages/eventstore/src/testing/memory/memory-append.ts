@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import type { EncodingEvent } from '../../codec/codec-types.js';
 import { AppendConditionError, EventIdConflictError, TransactionTooOldError } from '../../errors.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent, Query } from '../../types.js';
 import { prepareEvents, validateCondition } from '../../validation.js';
@@ -16,6 +17,7 @@ interface Row {
   readonly dataText: string;
   readonly tags: readonly string[];
   readonly metadata: unknown;
+  readonly schemaVersion: number;
 }
 
 type Outcome =
@@ -90,16 +92,26 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
   events: readonly NewEvent<E>[],
   options: AppendOptions<E, Q>,
 ): Promise<AppendResult> {
-  const prepared = prepareEvents(events, options.metadata, runtime.maxEventBytes);
+  const checked = prepareEvents(events, options.metadata, runtime.maxEventBytes);
   const condition = options.condition;
   if (condition !== undefined) validateCondition(condition);
   const seen = condition?.after !== undefined ? runtime.verifyHead(condition.after) : undefined;
-  const query = condition === undefined ? null : compileQuery(condition.query);
+  const { encode, encodeQuery } = runtime.codec;
+  const prepared: readonly EncodingEvent[] = encode === undefined ? checked : await encode(checked, { kind: 'memory', runtime, trx });
+  const query = condition === undefined ? null : compileQuery(encodeQuery === undefined ? condition.query : encodeQuery(condition.query));
   const rows = prepared.map((event): Row => {
     // Copies in jsonb's form: nothing the caller holds (or changes later) is shared with the stored events.
     // `prepareEvents` made `tags` a new array of its own.
     const data = jsonbValue(event.data);
-    return { id: event.id ?? uuidv7(), type: event.type, data, dataText: JSON.stringify(data), tags: event.tags, metadata: jsonbValue(event.metadata) };
+    return {
+      id: event.id ?? uuidv7(),
+      type: event.type,
+      data,
+      dataText: JSON.stringify(data),
+      tags: event.tags,
+      metadata: jsonbValue(event.metadata),
+      schemaVersion: event.schemaVersion ?? 1,
+    };
   });
   const checkIds = prepared.some((event) => event.id !== undefined);
   let outcome: Outcome;

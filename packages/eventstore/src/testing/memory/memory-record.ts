@@ -15,6 +15,8 @@ export interface MemoryRecord extends Matchable {
   /** The metadata as jsonb keeps it, copied for each read. */
   readonly metadata: unknown;
   readonly occurredAt: number;
+  /** The schema version it was written with. */
+  readonly schemaVersion: number;
 }
 
 /** A fresh copy of a record as `read` returns it: nothing in it is shared with the store or another copy. */
@@ -28,6 +30,7 @@ export function toStoredEvent<E extends EventShape>(record: MemoryRecord): Store
     metadata: copyJsonbValue(record.metadata),
     occurredAt: new Date(record.occurredAt),
     transactionId: record.transactionId,
+    schemaVersion: record.schemaVersion,
   };
   // `StoredEvent<E>` distributes over the union `E`, which a generic object cannot be checked against: the
   // record was stored from a `NewEvent<E>` of the very member it belongs to (as `map-row.ts` does for rows).

@@ -1,16 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { CodecOptions } from '../../codec/codec-options.js';
+import { createCodec } from '../../codec/create-codec.js';
+import type { EventCodec } from '../../codec/event-codec.js';
 import { ConfigurationError, InvalidQueryError, StoreClosedError } from '../../errors.js';
 import { HeadSigner } from '../../head.js';
 import { resolveOptions } from '../../options.js';
-import type { Head } from '../../types.js';
+import type { EventShape, Head } from '../../types.js';
 import { MemoryLog } from './memory-log.js';
 import { WriteLock } from './write-lock.js';
 
 /** How many recently signed heads a memory store remembers (see `MemoryRuntime.signHead`). */
 const SIGNED_HEADS_KEPT = 1024;
 
-/** Options of `createInMemoryEventStore`. */
-export interface InMemoryEventStoreOptions {
+/** Options of `createInMemoryEventStore` for the event union `E` (`upcasters` and `schemas` as in the PostgreSQL store). */
+export interface InMemoryEventStoreOptions<E extends EventShape = EventShape> extends CodecOptions<E> {
   /**
    * The clock that stamps `occurredAt` (one reading per append, taken after the append got the write lock) and
    * that `lag` measures ages with. Inject one to get predictable times in tests.
@@ -40,6 +43,8 @@ export class MemoryRuntime {
   readonly channel: string;
   readonly maxEventBytes: number;
   readonly lockTimeoutMs: number;
+  /** The same codec as the PostgreSQL store's, from the same options. */
+  readonly codec: EventCodec;
   readonly #clock: () => Date;
   readonly #signer = new HeadSigner(randomUUID(), randomBytes(32));
   /**
@@ -51,7 +56,7 @@ export class MemoryRuntime {
   #lastSigned: { readonly seen: bigint; readonly head: Head } | undefined;
   #closed = false;
 
-  constructor(options: InMemoryEventStoreOptions) {
+  constructor(options: InMemoryEventStoreOptions<EventShape>) {
     // The PostgreSQL store's own checks of schema, channel and sizes; the connection string is never used.
     const settings = resolveOptions({
       connectionString: 'memory:',
@@ -69,6 +74,7 @@ export class MemoryRuntime {
     this.maxEventBytes = settings.maxEventBytes;
     this.lockTimeoutMs = lockTimeoutMs;
     this.#clock = options.now ?? (() => new Date());
+    this.codec = createCodec(options);
   }
 
   get closed(): boolean {

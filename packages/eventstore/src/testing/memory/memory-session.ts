@@ -1,4 +1,6 @@
+import type { CodecIo } from '../../codec/codec-types.js';
 import type { EventStoreSession } from '../../event-store.js';
+import type { QueryItemShape } from '../../query-filter.js';
 import type { EventShape, Query, QueryResult, ReadOptions, SettledCheckpoint, StreamOptions } from '../../types.js';
 import { validatePosition, validatePositiveInteger, validateQuery } from '../../validation.js';
 import { appendInMemory } from './memory-append.js';
@@ -38,6 +40,11 @@ function readRecords(
  */
 export function createMemorySession<E extends EventShape>(runtime: MemoryRuntime, trx: MemoryTransaction | undefined): EventStoreSession<E> {
   const copy = (record: MemoryRecord) => toStoredEvent<E>(record);
+  const { decode, encodeQuery } = runtime.codec;
+  const io: CodecIo = { kind: 'memory', runtime, trx };
+  /** The query compiled as stored events are matched (see `CodecStage.encodeQuery`). */
+  const compiled = (query: readonly QueryItemShape[] | undefined) =>
+    compileQuery(query === undefined || encodeQuery === undefined ? query : encodeQuery(query));
   return {
     append: (events, options = {}) => runtime.guard(() => appendInMemory(runtime, trx, events, options)),
 
@@ -53,16 +60,18 @@ export function createMemorySession<E extends EventShape>(runtime: MemoryRuntime
         // events commit in position order, so those are the ones above the head's last position.
         const from = options.after !== undefined && unseenBy !== undefined && unseenBy < after ? unseenBy : after;
         const seen = trx ? trx.seenPosition : runtime.log.lastCommittedPosition;
-        const records = readRecords(runtime, trx, compileQuery(query), from, options.limit, options.backwards === true);
-        return { events: records.map(copy) as QueryResult<E, Q>[], head: runtime.signHead(seen) };
+        const records = readRecords(runtime, trx, compiled(query), from, options.limit, options.backwards === true);
+        const head = runtime.signHead(seen);
+        const events = records.map(copy) as QueryResult<E, Q>[];
+        return decode === undefined ? { events, head } : decode(events, io).then((decoded) => ({ events: [...decoded], head }));
       }),
 
     stream: <const Q extends Query<E> = Query<E>>(query?: Q, options: StreamOptions = {}) => {
       if (query !== undefined) validateQuery(query);
       validatePosition(options.after, 'options.after');
       validatePositiveInteger(options.batchSize, 'options.batchSize');
-      const compiled = compileQuery(query);
-      return streamRecords(runtime, trx, compiled, options.batchSize ?? 1000, options.after ?? 0n, (r) => copy(r) as QueryResult<E, Q>);
+      const pages = decode === undefined ? undefined : (events: QueryResult<E, Q>[]) => decode(events, io);
+      return streamRecords(runtime, trx, compiled(query), options.batchSize ?? 1000, options.after ?? 0n, (r) => copy(r) as QueryResult<E, Q>, pages);
     },
 
     readSettled: <const Q extends Query<E> = Query<E>>(
@@ -73,8 +82,9 @@ export function createMemorySession<E extends EventShape>(runtime: MemoryRuntime
         if (query !== undefined) validateQuery(query);
         validatePositiveInteger(options.limit, 'options.limit');
         trx?.assertUsable();
-        const { records, checkpoint } = readSettledRecords(runtime.log, compileQuery(query), options.after ?? initialCheckpoint, options.limit);
-        return { events: records.map(copy) as QueryResult<E, Q>[], checkpoint };
+        const { records, checkpoint } = readSettledRecords(runtime.log, compiled(query), options.after ?? initialCheckpoint, options.limit);
+        const events = records.map(copy) as QueryResult<E, Q>[];
+        return decode === undefined ? { events, checkpoint } : decode(events, io).then((decoded) => ({ events: [...decoded], checkpoint }));
       }),
 
     settledCheckpoint: () =>
@@ -88,7 +98,7 @@ export function createMemorySession<E extends EventShape>(runtime: MemoryRuntime
         if (query !== undefined) validateQuery(query);
         validatePositiveInteger(options.limit, 'options.limit');
         trx?.assertUsable();
-        return lagOf(runtime.log, compileQuery(query), options.after ?? initialCheckpoint, options.limit ?? 10_000, runtime.now());
+        return lagOf(runtime.log, compiled(query), options.after ?? initialCheckpoint, options.limit ?? 10_000, runtime.now());
       }),
 
     declareNoAppend: () =>

@@ -1,0 +1,53 @@
+import type { QueryItemShape } from '../query-filter.js';
+import type { CodecIo, CodecStage, DecodingEvent, EncodingEvent } from './codec-types.js';
+
+/**
+ * The store's one codec: its stages in order. `encode` runs them in order on an append's batch, `decode` in
+ * reverse order on what a read returns, `encodeQuery` in order on a query. A codec without a stage for a
+ * direction is `undefined` there, so the hot paths test one field and skip it: no await, no copy.
+ */
+export class EventCodec {
+  readonly stages: readonly CodecStage[];
+  /** Runs the encode stages, or `undefined` when none has one. */
+  readonly encode: ((events: readonly EncodingEvent[], io: CodecIo) => Promise<readonly EncodingEvent[]>) | undefined;
+  /** Runs the decode stages (reverse order), or `undefined` when none has one. */
+  readonly decode: (<T extends DecodingEvent>(events: readonly T[], io: CodecIo) => Promise<readonly T[]>) | undefined;
+  /** Maps a query to the stored shape, or `undefined` when no stage changes queries. */
+  readonly encodeQuery: ((query: readonly QueryItemShape[]) => readonly QueryItemShape[]) | undefined;
+
+  constructor(stages: readonly CodecStage[]) {
+    this.stages = stages;
+    const encoders = stages.flatMap((stage) => (stage.encode ? [stage.encode] : []));
+    const decoders = stages.flatMap((stage) => (stage.decode ? [stage.decode] : [])).reverse();
+    const queryEncoders = stages.flatMap((stage) => (stage.encodeQuery ? [stage.encodeQuery] : []));
+    this.encode =
+      encoders.length === 0
+        ? undefined
+        : async (events, io) => {
+            let batch = events;
+            for (const encode of encoders) batch = await encode(batch, io);
+            return batch;
+          };
+    this.decode =
+      decoders.length === 0
+        ? undefined
+        : async <T extends DecodingEvent>(events: readonly T[], io: CodecIo) => {
+            let batch: readonly DecodingEvent[] = events;
+            for (const decode of decoders) batch = await decode(batch, io);
+            // Stages return events of the shape they were given (the store's own event objects, spread with new
+            // fields); the type parameter only carries the caller's static view of them.
+            return batch as readonly T[];
+          };
+    this.encodeQuery =
+      queryEncoders.length === 0
+        ? undefined
+        : (query) => {
+            let mapped = query;
+            for (const encodeQuery of queryEncoders) mapped = encodeQuery(mapped);
+            return mapped;
+          };
+  }
+}
+
+/** The codec with no stage: every direction is identity. */
+export const identityCodec = new EventCodec([]);
