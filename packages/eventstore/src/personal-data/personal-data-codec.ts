@@ -53,6 +53,11 @@ export class PersonalDataCodec {
     this.#key = new StoreKey(options.encryptionKey);
   }
 
+  /** Whether any event type carries personal data. */
+  get hasEntries(): boolean {
+    return this.#entries.size > 0;
+  }
+
   /** Whether events of `type` carry personal data. */
   covers(type: string): boolean {
     return this.#entries.has(type);

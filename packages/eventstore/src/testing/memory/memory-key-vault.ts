@@ -1,3 +1,4 @@
+import type { MemoryRuntime } from './memory-runtime.js';
 import type { ErasureRecord, KeyVault, SubjectKeyRow, Wrapped, WrappedEntry } from '../../personal-data/key-vault.js';
 
 /**
@@ -63,4 +64,16 @@ export class MemoryKeyVault implements KeyVault {
     const row = this.#keys.get(entry.name);
     if (row?.wrapped?.equals(entry.wrapped)) this.#keys.set(entry.name, { ...row, ...next });
   }
+}
+
+const vaults = new WeakMap<MemoryRuntime, MemoryKeyVault>();
+
+/** The key vault of one memory store (made on first use). */
+export function memoryKeyVault(runtime: MemoryRuntime): MemoryKeyVault {
+  let vault = vaults.get(runtime);
+  if (!vault) {
+    vault = new MemoryKeyVault();
+    vaults.set(runtime, vault);
+  }
+  return vault;
 }
