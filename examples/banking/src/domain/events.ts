@@ -1,3 +1,4 @@
+import type { Erasable, PersonalDataMap } from '@tally/eventstore';
 import { customerNameKey } from './customer-name.js';
 
 /**
@@ -8,7 +9,8 @@ export type AccountType = 'checking' | 'savings';
 
 export type AccountOpened = {
   type: 'AccountOpened';
-  data: { accountId: string; customerName: string; accountType: AccountType; currency: string; initialDeposit: number };
+  /** `customerName` is personal data: stored encrypted, `Erased` once the account's customer is erased. */
+  data: { accountId: string; customerName: Erasable<string>; accountType: AccountType; currency: string; initialDeposit: number };
 };
 export type MoneyDeposited = { type: 'MoneyDeposited'; data: { accountId: string; amount: number; depositId: string } };
 export type MoneyWithdrawn = { type: 'MoneyWithdrawn'; data: { accountId: string; amount: number; withdrawalId: string } };
@@ -23,11 +25,26 @@ export type BankEvent = AccountOpened | MoneyDeposited | MoneyWithdrawn | MoneyT
 /** Every event about an account carries this tag (a transfer carries both accounts' tags). */
 export const accountTag = (accountId: string) => `account:${accountId}`;
 
+/** What computes keyed tags: the bank's store (`store.keyedTag`). */
+export interface KeyedTagger {
+  keyedTag(prefix: string, value: string): Promise<string>;
+}
+
 /**
  * The tag that makes a customer name unique: names that look alike (case, spacing, compatibility forms,
- * invisible characters, confusable letters from other scripts) have one tag. The rule is `customerNameKey`.
+ * invisible characters, confusable letters from other scripts) have one tag. The rule is `customerNameKey`;
+ * the tag is a keyed hash of that key (`store.keyedTag`), so it reveals nothing of the name, outlives an
+ * erasure without giving the name away, and still makes the uniqueness condition work.
  */
-export const customerTag = (customerName: string) => `customer:${customerNameKey(customerName)}`;
+export const customerTag = (tagger: KeyedTagger, customerName: string): Promise<string> => tagger.keyedTag('customer', customerNameKey(customerName));
+
+/**
+ * The bank's personal data: the customer's name, stored encrypted under a key of the account (the subject is
+ * the account id: one customer per account). `bank.eraseCustomer(accountId)` destroys that key.
+ */
+export const bankPersonalData: PersonalDataMap<BankEvent> = {
+  AccountOpened: { subject: (data) => data.accountId, fields: ['customerName'] },
+};
 
 /** Operation tags: finding a retried request's earlier outcome is one index lookup. */
 export const depositTag = (depositId: string) => `deposit:${depositId}`;

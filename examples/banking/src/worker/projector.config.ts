@@ -3,8 +3,10 @@
  * many copies as you like, on as many machines: they share the projections through the database.
  */
 import type { ProjectorConfig } from '@tally/projections';
-import type { BankEvent } from '../domain/events.js';
+import { bankPersonalData, type BankEvent } from '../domain/events.js';
+import { bankEncryptionKey } from '../encryption-key.js';
 import { bankProjections } from '../projections.js';
 
-const config: ProjectorConfig<BankEvent> = { projections: bankProjections };
+/** The customer names are personal data: the worker decrypts them with the bank's key (`TALLY_ENCRYPTION_KEY`). */
+const config: ProjectorConfig<BankEvent> = { projections: bankProjections, personalData: bankPersonalData, encryptionKey: bankEncryptionKey() };
 export default config;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EventShape } from '@tally/eventstore';
+import type { EncryptionKeyOption, EventShape, PersonalDataMap } from '@tally/eventstore';
 import { ConfigurationError } from '../errors.js';
 import type { AnyProjection } from '../types.js';
 
@@ -21,6 +21,12 @@ export interface ProjectorConfig<E extends EventShape = EventShape> {
   readonly handlerTimeoutMs?: number;
   /** The store's `horizonGraceMs` (see `createEventStore`). @defaultValue 5000 */
   readonly horizonGraceMs?: number;
+  /**
+   * The store's `personalData` and `encryptionKey` (see `createEventStore`): the worker's projections read
+   * personal fields decrypted, or `Erased`, only with the same options as the application's store.
+   */
+  readonly personalData?: PersonalDataMap<E>;
+  readonly encryptionKey?: EncryptionKeyOption;
 }
 
 /** Loads and checks a config module (a `.js` file, or `.ts` when Node runs with a TypeScript loader such as tsx). */

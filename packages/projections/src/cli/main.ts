@@ -21,6 +21,8 @@ async function open(configPath: string, workerId?: string): Promise<{ projector:
     connectionString: config.connectionString,
     ...(config.schema ? { schema: config.schema } : {}),
     ...(config.horizonGraceMs === undefined ? {} : { horizonGraceMs: config.horizonGraceMs }),
+    ...(config.personalData === undefined ? {} : { personalData: config.personalData }),
+    ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
   });
   const projector = createProjector({
     store,
