@@ -124,6 +124,22 @@ describe('erasure on PostgreSQL', () => {
     }
   });
 
+  it('subjectKeyCacheMs: an append that reused a key after another process erased it stores ciphertext that reads as erased; its own erasure refuses at once', async () => {
+    // What the option trades (see its TSDoc): the refusal across processes, never the erasure itself.
+    const key = newKey();
+    const [cached, other] = [open({ encryptionKey: key, subjectKeyCacheMs: 60_000 }), open({ encryptionKey: key })];
+    const [c, d] = [`cache-${randomUUID()}`, `cache-${randomUUID()}`];
+    await cached.append([registered(c, uniqueName('Cached')), registered(d, uniqueName('Own'))]);
+    await other.eraseSubject(c);
+    const late = uniqueName('Late');
+    await cached.append([registered(c, late)]); // not refused: the key came from this process's cache
+    const { events } = await other.read([{ tags: [`customer:${c}`] }]);
+    expect(events.map((e) => e.type === 'CustomerRegistered' && isErased(e.data.name))).toEqual([true, true]);
+    expect(await tablesContaining(database.url, late)).toEqual([]);
+    await cached.eraseSubject(d);
+    await expect(cached.append([registered(d, uniqueName('Refused'))])).rejects.toMatchObject({ code: 'SUBJECT_ERASED' });
+  });
+
   it('refuses personalData without encryptionKey at createEventStore: nothing could ever be written unencrypted', () => {
     expect(() => createEventStore<PiiEvent>({ connectionString: database.url, personalData })).toThrow(ConfigurationError);
     expect(() => createEventStore<PiiEvent>({ connectionString: database.url, personalData, encryptionKey: 'c2hvcnQ=' })).toThrow(

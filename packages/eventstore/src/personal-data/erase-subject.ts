@@ -29,6 +29,9 @@ export async function eraseSubject(codec: PersonalDataCodec, vault: KeyVault, su
   if (options.erasedBy !== undefined && typeof options.erasedBy !== 'string') {
     throw new InvalidQueryError('INVALID_OPTION', 'erasedBy must be a string', 'options.erasedBy');
   }
-  const record = await vault.erase(await codec.subjectHash(vault, subject), subject, options.erasedBy ?? null);
+  const hash = await codec.subjectHash(vault, subject);
+  codec.forgetAppendKey(hash);
+  const record = await vault.erase(hash, subject, options.erasedBy ?? null);
+  codec.forgetAppendKey(hash); // again: an append of this process may have cached it meanwhile
   return { subject, erasedAt: record.erasedAt, sequence: record.sequence, alreadyErased: record.alreadyErased };
 }

@@ -33,6 +33,9 @@ export class PersonalDataCodec {
   readonly #key: StoreKey;
   #secret: Promise<Buffer> | undefined;
   readonly #unwrapped = new Map<string, Buffer>();
+  /** Data keys appends may reuse (see `subjectKeyCacheMs`), by subject hash, with when they expire. */
+  readonly #appendKeys = new Map<string, { readonly key: Buffer; readonly until: number }>();
+  readonly #appendKeyMs: number;
 
   /** @throws {ConfigurationError} for a malformed `personalData` or no `encryptionKey` */
   constructor(options: PersonalDataOptions<EventShape>) {
@@ -49,8 +52,11 @@ export class PersonalDataCodec {
     if (options.encryptionKey === undefined) {
       throw new ConfigurationError('personalData needs encryptionKey: personal data is never stored unencrypted');
     }
+    const cacheMs = options.subjectKeyCacheMs ?? 0;
+    if (!Number.isSafeInteger(cacheMs) || cacheMs < 0) throw new ConfigurationError('subjectKeyCacheMs must be a non-negative integer number of milliseconds');
     this.#entries = entries;
     this.#key = new StoreKey(options.encryptionKey);
+    this.#appendKeyMs = cacheMs;
   }
 
   /** Whether any event type carries personal data. */
@@ -96,20 +102,15 @@ export class PersonalDataCodec {
       }),
     );
     const ring = await this.#key.ring();
-    const rows = await vault.getOrCreate([...new Set(subjects.flat())], (hash) => ({
-      keyId: ring.currentId,
-      wrapped: seal(ring.current, randomBytes(32), subjectKeyAad(hash)),
-    }));
-    const byHash = new Map(rows.map((row) => [row.hash, row]));
+    const keys = await this.#appendKeysFor(vault, ring, [...new Set(subjects.flat())]);
     return events.map((event, index) => {
       const entries = this.#entries.get(event.type);
       if (!entries) return event;
       const data = { ...(event.data as Record<string, unknown>) };
       entries.forEach((entry, e) => {
         const hash = subjects[index]![e]!;
-        const row = byHash.get(hash)!;
-        if (row.erased) throw new SubjectErasedError(index);
-        const dataKey = this.#unwrap(ring, row);
+        const dataKey = keys.get(hash);
+        if (dataKey === undefined) throw new SubjectErasedError(index);
         for (const field of entry.fields) {
           if (data[field] === undefined) continue;
           data[field] = encryptField(dataKey, Buffer.from(hash, 'base64url'), { eventId: event.id, type: event.type, field }, data[field]);
@@ -157,6 +158,34 @@ export class PersonalDataCodec {
       }
       return { ...event, data };
     });
+  }
+
+  /** Forgets the append key of a subject this store erased. */
+  forgetAppendKey(hash: string): void {
+    this.#appendKeys.delete(hash);
+  }
+
+  /** The data keys of `hashes` for an append (undefined: erased), from the append cache or the vault. */
+  async #appendKeysFor(vault: KeyVault, ring: ResolvedKeyRing, hashes: readonly string[]): Promise<Map<string, Buffer | undefined>> {
+    const keys = new Map<string, Buffer | undefined>();
+    const now = this.#appendKeyMs > 0 ? Date.now() : 0;
+    const missing = hashes.filter((hash) => {
+      const cached = this.#appendKeys.get(hash);
+      if (cached !== undefined && cached.until > now) keys.set(hash, cached.key);
+      return !keys.has(hash);
+    });
+    if (missing.length === 0) return keys;
+    const rows = await vault.getOrCreate(missing, (hash) => ({ keyId: ring.currentId, wrapped: seal(ring.current, randomBytes(32), subjectKeyAad(hash)) }));
+    for (const row of rows) {
+      const key = row.erased ? undefined : this.#unwrap(ring, row);
+      keys.set(row.hash, key);
+      // Only a key committed at once: one created in a caller's transaction may still roll back.
+      if (key !== undefined && this.#appendKeyMs > 0 && vault.autocommit) {
+        if (this.#appendKeys.size >= UNWRAPPED_KEPT) this.#appendKeys.delete(this.#appendKeys.keys().next().value!);
+        this.#appendKeys.set(row.hash, { key, until: now + this.#appendKeyMs });
+      }
+    }
+    return keys;
   }
 
   /** The store key ring (resolving a provider on first use). */
