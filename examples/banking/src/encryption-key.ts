@@ -16,6 +16,7 @@ export class MissingEncryptionKeyError extends Error {
   }
 }
 
+// #region key
 /**
  * The bank's store key (it wraps every customer's key): `TALLY_ENCRYPTION_KEY`, 32 bytes in base64. A database
  * that lives only as long as this process (the embedded one) gets a fresh random key when none is set, since
@@ -29,3 +30,4 @@ export function bankEncryptionKey(options: { readonly throwaway?: boolean; reado
   if (options.throwaway) return randomBytes(32);
   throw new MissingEncryptionKeyError();
 }
+// #endregion key

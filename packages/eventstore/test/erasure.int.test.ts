@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, tablesContaining, type TestDatabase } from '@tally/test-harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, createEventStore, EncryptionKeyError, isErased, type EncryptionKeyOption, type EventStore, type PersonalDataOptions } from '../src/index.js';
+import { ConfigurationError, createEventStore, EncryptionKeyError, isErased, type EventStore, type PersonalDataOptions } from '../src/index.js';
 import { erasureCases } from './contract/erasure-cases.js';
 import { newKey, payment, personalData, registered, uniqueName, type PiiEvent } from './contract/erasure-fixtures.js';
 import { failure } from './contract/fixtures.js';
@@ -179,8 +179,10 @@ describe('erasure on PostgreSQL', () => {
     const name = uniqueName('Rotated');
     await old.append([registered(c, name)]);
     const tag = await old.keyedTag('customer', name);
+    // #region rotation
     const rotating = open({ encryptionKey: { current: { id: 'k2', key: k2 }, previous: [{ id: 'k1', key: k1 }] } });
     expect(await rotating.rewrapKeys()).toEqual({ rewrapped: 2 }); // the subject's key and the tag secret
+    // #endregion rotation
     expect(await rotating.rewrapKeys()).toEqual({ rewrapped: 0 });
     const rotated = open({ encryptionKey: { current: { id: 'k2', key: k2 } } });
     const [event] = (await rotated.read([{ tags: [`customer:${c}`] }])).events;

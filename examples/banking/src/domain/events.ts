@@ -1,6 +1,8 @@
 import type { Erasable, PersonalDataMap } from '@tally/eventstore';
 import { customerNameKey } from './customer-name.js';
 
+// #region events
+
 /**
  * The bank's events: the only thing it stores. Amounts are integers in the currency's minor units (cents).
  * Tags make the few events a decision needs cheap to find, and are what the append condition locks on.
@@ -38,6 +40,7 @@ export interface KeyedTagger {
  */
 export const customerTag = (tagger: KeyedTagger, customerName: string): Promise<string> => tagger.keyedTag('customer', customerNameKey(customerName));
 
+// #region bank-personal-data
 /**
  * The bank's personal data: the customer's name, stored encrypted under a key of the account (the subject is
  * the account id: one customer per account). `bank.eraseCustomer(accountId)` destroys that key.
@@ -45,6 +48,7 @@ export const customerTag = (tagger: KeyedTagger, customerName: string): Promise<
 export const bankPersonalData: PersonalDataMap<BankEvent> = {
   AccountOpened: { subject: (data) => data.accountId, fields: ['customerName'] },
 };
+// #endregion bank-personal-data
 
 /** Operation tags: finding a retried request's earlier outcome is one index lookup. */
 export const depositTag = (depositId: string) => `deposit:${depositId}`;
@@ -53,3 +57,4 @@ export const transferTag = (transferId: string) => `transfer:${transferId}`;
 
 /** Every event type of the bank: what a projection over all of them reads. */
 export const bankEventTypes = ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'MoneyTransferred', 'AccountClosed'] as const satisfies readonly BankEvent['type'][];
+// #endregion events

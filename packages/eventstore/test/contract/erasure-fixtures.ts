@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventStore, NewEvent } from '../../src/index.js';
 import type { Erasable, PersonalDataOptions } from '../../src/index.js';
 
+// #region personal-data
 /** Events with personal data: a customer's name and email, and a payment naming two customers. */
 export type PiiEvent =
   | { type: 'CustomerRegistered'; data: { customerId: string; name: Erasable<string>; email?: Erasable<string> } }
@@ -19,6 +20,7 @@ export const personalData: NonNullable<PersonalDataOptions<PiiEvent>['personalDa
     { subject: (data) => data.to, fields: ['toName'] },
   ],
 };
+// #endregion personal-data
 
 /** A fresh store key, as base64 text (what an environment variable holds). */
 export const newKey = (): string => randomBytes(32).toString('base64');

@@ -5,6 +5,8 @@ import { bankEventTypes, type BankEvent } from '../../domain/events.js';
 import type { Insertable } from 'kysely';
 import type { BankReadDb } from './read-model.js';
 
+// #region accounts-projection
+
 /**
  * `bank_accounts`: one row per account (balance, status, currency). A batch is folded in memory first, so
  * each touched account costs one UPDATE however many of its events the batch holds.
@@ -36,10 +38,12 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
   reset: async (trx) => {
     await trx.deleteFrom('bank_accounts').execute();
   },
+  // #region on-erase
   // The subject of the bank's personal data is the account: its row forgets the customer's name.
   onErase: async (accountId, trx) => {
     await trx.updateTable('bank_accounts').set({ customer_name: null }).where('account_id', '=', accountId).execute();
   },
+  // #endregion on-erase
   handle: async (events, trx) => {
     const opened: Insertable<BankReadDb['bank_accounts']>[] = [];
     const deltas = new Map<string, number>();
@@ -90,3 +94,4 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
     }
   },
 });
+// #endregion accounts-projection
