@@ -8,6 +8,7 @@ import { AccountNotFoundError } from './domain/errors.js';
 import { bankPersonalData, type BankEvent } from './domain/events.js';
 import { checkId } from './domain/ids.js';
 import { bankEncryptionKey } from './encryption-key.js';
+import { bankUpcasters } from './domain/upcasters.js';
 import { closeAccount } from './features/close-account/close-account.js';
 import type { AccountClosedResult, CloseAccount } from './features/close-account/types.js';
 import { deposit } from './features/deposit/deposit.js';
@@ -83,6 +84,7 @@ export function createBank(options: BankOptions): Bank {
   const store = createEventStore<BankEvent>({
     connectionString: options.connectionString,
     maxConnections,
+    upcasters: bankUpcasters,
     personalData: bankPersonalData,
     encryptionKey: options.encryptionKey ?? bankEncryptionKey(),
   });

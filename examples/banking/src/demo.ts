@@ -12,6 +12,7 @@ import { openDatabase } from './database.js';
 import { BankError } from './domain/errors.js';
 import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
+import { demoUpcast } from './demo/upcast-step.js';
 import { stopOnSignals } from './shutdown.js';
 
 const say = (line: string) => console.log(line);
@@ -95,6 +96,7 @@ try {
   say(statementTable(await bank.getStatement(bobId)));
   say('\n7. Temporal query: Bob’s account as of the millisecond of his deposit (folded from the events)');
   say(statementTable(await bank.getStatement(bobId, asOf)));
+  await demoUpcast(bank, database.connectionString, say);
   const events = await bank.store.read();
   say(`\n${events.events.length} events in the store; every balance above is a fold of them.`);
   await demoErasure(bank, projector, database.connectionString, { accountId: adaId, name: adaName }, say);

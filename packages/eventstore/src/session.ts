@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { append } from './append.js';
-import type { CodecIo } from './codec/codec-types.js';
+import type { CodecIo, MaybePromise } from './codec/codec-types.js';
 import { planLocks } from './lock-keys.js';
 import { UnsupportedIsolationError } from './errors.js';
 import type { EventStoreSession } from './event-store.js';
@@ -17,6 +17,10 @@ import type { EventShape, Query, QueryResult, ReadOptions, SettledCheckpoint, St
 import { validatePosition, validatePositiveInteger, validateQuery } from './validation.js';
 
 const initialCheckpoint: SettledCheckpoint = { transactionId: 0n, position: 0n };
+
+/** A decoded page as a mutable array; awaited only when a stage answered later. */
+const decoded = <T>(events: MaybePromise<readonly T[]>): T[] | Promise<T[]> =>
+  events instanceof Promise ? events.then((list) => list as T[]) : (events as T[]);
 
 /**
  * The store's operations on one connection: `conn`/`run` are the store's own (autocommit) or a caller's
@@ -47,7 +51,7 @@ export function createSession<E extends EventShape>(
         const unseenBy = options.alsoUnseenBy === undefined ? undefined : signer.verify(options.alsoUnseenBy);
         const { rows, headState } = await readEvents(run, runtime.readNames, schema, stored(query), options, unseenBy);
         const events = rows.map((row) => toStoredEvent<E>(row)) as QueryResult<E, Q>[];
-        return { events: decode === undefined ? events : [...(await decode(events, io))], head: signer.sign(headState) };
+        return { events: decode === undefined ? events : await decoded(decode(events, io)), head: signer.sign(headState) };
       }, 'read'),
 
     stream: <const Q extends Query<E> = Query<E>>(query?: Q, options: StreamOptions = {}) => {
@@ -68,7 +72,7 @@ export function createSession<E extends EventShape>(
         const { rows, checkpoint, isolation } = await readSettled(conn, schema, stored(query), options.after ?? initialCheckpoint, options.limit, settled);
         if (isolation !== 'read committed') throw new UnsupportedIsolationError('read-settled');
         const events = rows.map((row) => toStoredEvent<E>(row)) as QueryResult<E, Q>[];
-        return { events: decode === undefined ? events : [...(await decode(events, io))], checkpoint };
+        return { events: decode === undefined ? events : await decoded(decode(events, io)), checkpoint };
       }, 'read'),
 
     lag: (query, options) =>

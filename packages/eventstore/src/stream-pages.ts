@@ -37,7 +37,8 @@ export async function* streamPages<Ev>(
       if (decode === undefined) {
         for (const row of rows) yield toStoredEvent(row) as Ev;
       } else {
-        const events = await runtime.guard(() => decode(rows.map((row) => toStoredEvent(row)), io!), 'read');
+        const page = decode(rows.map((row) => toStoredEvent(row)), io!);
+        const events = page instanceof Promise ? await runtime.guard(() => page, 'read') : page;
         for (const event of events) yield event as Ev;
       }
       if (rows.length < batchSize) break;

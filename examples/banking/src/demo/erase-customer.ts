@@ -18,7 +18,7 @@ export async function demoErasure(
   customer: { readonly accountId: string; readonly name: string },
   say: (line: string) => void,
 ): Promise<void> {
-  say(`\n8. Erasure: ${customer.name} asks to be forgotten (crypto-shredding: the account's key is destroyed)`);
+  say(`\n9. Erasure: ${customer.name} asks to be forgotten (crypto-shredding: the account's key is destroyed)`);
   const before = await bank.getAccount(customer.accountId);
   const erasure = await bank.eraseCustomer(customer.accountId, { erasedBy: 'demo: request #1' });
   say(`  ✓ erased at ${erasure.erasedAt.toISOString()} (erasure #${erasure.sequence}); again: alreadyErased ${(await bank.eraseCustomer(customer.accountId)).alreadyErased}`);

@@ -1,17 +1,19 @@
 import type { QueryItemShape } from '../query-filter.js';
-import type { CodecIo, CodecStage, DecodingEvent, EncodingEvent } from './codec-types.js';
+import type { CodecIo, CodecStage, DecodingEvent, EncodingEvent, MaybePromise } from './codec-types.js';
 
 /**
  * The store's one codec: its stages in order. `encode` runs them in order on an append's batch, `decode` in
  * reverse order on what a read returns, `encodeQuery` in order on a query. A codec without a stage for a
- * direction is `undefined` there, so the hot paths test one field and skip it: no await, no copy.
+ * direction is `undefined` there, so the hot paths test one field and skip it: no await, no copy. `decode`
+ * stays synchronous while its stages answer synchronously (the version stage does): a read awaits only a
+ * stage that needs I/O.
  */
 export class EventCodec {
   readonly stages: readonly CodecStage[];
   /** Runs the encode stages, or `undefined` when none has one. */
   readonly encode: ((events: readonly EncodingEvent[], io: CodecIo) => Promise<readonly EncodingEvent[]>) | undefined;
   /** Runs the decode stages (reverse order), or `undefined` when none has one. */
-  readonly decode: (<T extends DecodingEvent>(events: readonly T[], io: CodecIo) => Promise<readonly T[]>) | undefined;
+  readonly decode: (<T extends DecodingEvent>(events: readonly T[], io: CodecIo) => MaybePromise<readonly T[]>) | undefined;
   /** Maps a query to the stored shape, or `undefined` when no stage changes queries. */
   readonly encodeQuery: ((query: readonly QueryItemShape[]) => readonly QueryItemShape[]) | undefined;
 
@@ -31,12 +33,18 @@ export class EventCodec {
     this.decode =
       decoders.length === 0
         ? undefined
-        : async <T extends DecodingEvent>(events: readonly T[], io: CodecIo) => {
-            let batch: readonly DecodingEvent[] = events;
-            for (const decode of decoders) batch = await decode(batch, io);
+        : <T extends DecodingEvent>(events: readonly T[], io: CodecIo) => {
             // Stages return events of the shape they were given (the store's own event objects, spread with new
             // fields); the type parameter only carries the caller's static view of them.
-            return batch as readonly T[];
+            const from = (start: number, batch: readonly DecodingEvent[]): MaybePromise<readonly T[]> => {
+              for (let i = start; i < decoders.length; i++) {
+                const result = decoders[i]!(batch, io);
+                if (result instanceof Promise) return result.then((next) => from(i + 1, next));
+                batch = result;
+              }
+              return batch as readonly T[];
+            };
+            return from(0, events);
           };
     this.encodeQuery =
       queryEncoders.length === 0

@@ -58,6 +58,8 @@ export function storedEvents<E extends EventShape>(events: readonly NewEvent<E>[
       position,
       occurredAt: timeOf(index),
       transactionId: options.transactionId ?? position,
+      // Given in the current shape, as every read returns events (whatever version they were stored at).
+      schemaVersion: 1,
     };
     // `NewEvent<E>` and `StoredEvent<E>` distribute over the union `E`, which TypeScript cannot follow through a
     // spread of a generic value: the object above is the stored form of the very member `event` belongs to.

@@ -34,6 +34,8 @@ export function appendAndReadCases(shared: SharedStore): void {
       expect(second!.metadata).toEqual({ causationId: 'c1' });
       expect(first!.occurredAt).toBeInstanceOf(Date);
       expect(typeof first!.transactionId).toBe('bigint');
+      // No upcasters: every type is at schema version 1 (upcasting has its own file, test/upcasting.int.test.ts).
+      expect(events.map((e) => e.schemaVersion)).toEqual([1, 1, 1]);
     });
 
     it('stamps one append with one transactionId and one occurredAt; a later append gets a larger transactionId', async () => {

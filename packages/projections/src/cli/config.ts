@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EncryptionKeyOption, EventShape, PersonalDataMap } from '@tally/eventstore';
+import type { EncryptionKeyOption, EventShape, PersonalDataMap, Upcasters } from '@tally/eventstore';
 import { ConfigurationError } from '../errors.js';
 import type { AnyProjection } from '../types.js';
 
@@ -21,6 +21,11 @@ export interface ProjectorConfig<E extends EventShape = EventShape> {
   readonly handlerTimeoutMs?: number;
   /** The store's `horizonGraceMs` (see `createEventStore`). @defaultValue 5000 */
   readonly horizonGraceMs?: number;
+  /**
+   * The store's `upcasters` (see `createEventStore`): the same as the application's, or the worker refuses the
+   * events the application writes at newer versions (`UNKNOWN_EVENT_VERSION`). @defaultValue none
+   */
+  readonly upcasters?: Upcasters<E>;
   /**
    * The store's `personalData` and `encryptionKey` (see `createEventStore`): the worker's projections read
    * personal fields decrypted, or `Erased`, only with the same options as the application's store.

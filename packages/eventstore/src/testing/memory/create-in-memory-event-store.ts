@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../errors.js';
 import type { EventStore, EventStoreSession } from '../../event-store.js';
 import type { KyselyInstance } from '../../options.js';
 import type { EventShape } from '../../types.js';
+import { commitHistory } from './memory-history.js';
 import { personalDataOperations } from '../../personal-data/personal-data-operations.js';
 import { personalDataOf } from '../../personal-data/personal-data-stage.js';
 import { memoryKeyVault } from './memory-key-vault.js';
@@ -35,10 +36,12 @@ const owners = new WeakMap<object, MemoryRuntime>();
  * const store = createInMemoryEventStore<BankEvent>();
  * const { head } = await store.read([{ tags: ['account:a1'] }]);
  * await store.append([deposit], { condition: { query: [{ tags: ['account:a1'] }], after: head } });
- * @throws {ConfigurationError} on an invalid schema name, channel, `now` or `lockTimeoutMs`
+ * @throws {ConfigurationError} on an invalid schema name, channel, `now`, `lockTimeoutMs`, `schemas`, `upcasters` or `history`
+ * @throws {InvalidEventError} for an event of `history` that no append would accept
  */
 export function createInMemoryEventStore<E extends EventShape>(options: InMemoryEventStoreOptions<E> = {}): InMemoryEventStore<E> {
   const runtime = new MemoryRuntime(options);
+  commitHistory(runtime, options.history ?? []);
   const snapshots = new MemorySnapshots();
   return {
     ...createMemorySession<E>(runtime, undefined),

@@ -6,6 +6,7 @@ import { ConfigurationError, InvalidQueryError, StoreClosedError } from '../../e
 import { HeadSigner } from '../../head.js';
 import { resolveOptions } from '../../options.js';
 import type { EventShape, Head } from '../../types.js';
+import type { HistoryEvent } from './memory-history.js';
 import { MemoryLog } from './memory-log.js';
 import { WriteLock } from './write-lock.js';
 
@@ -33,6 +34,12 @@ export interface InMemoryEventStoreOptions<E extends EventShape = EventShape> ex
    * @defaultValue 2000
    */
   readonly lockTimeoutMs?: number;
+  /**
+   * Events stored before the store was created, as older code wrote them (each with its `schemaVersion`):
+   * committed first, in one transaction, so a test can read old events through the current `upcasters`.
+   * @defaultValue none
+   */
+  readonly history?: readonly HistoryEvent[];
 }
 
 /** What every session of one memory store shares: its events, write lock, head secret, clock and state. */

@@ -63,14 +63,16 @@ export function createMemorySession<E extends EventShape>(runtime: MemoryRuntime
         const records = readRecords(runtime, trx, compiled(query), from, options.limit, options.backwards === true);
         const head = runtime.signHead(seen);
         const events = records.map(copy) as QueryResult<E, Q>[];
-        return decode === undefined ? { events, head } : decode(events, io).then((decoded) => ({ events: [...decoded], head }));
+        if (decode === undefined) return { events, head };
+        const decoded = decode(events, io);
+        return decoded instanceof Promise ? decoded.then((list) => ({ events: [...list], head })) : { events: decoded as QueryResult<E, Q>[], head };
       }),
 
     stream: <const Q extends Query<E> = Query<E>>(query?: Q, options: StreamOptions = {}) => {
       if (query !== undefined) validateQuery(query);
       validatePosition(options.after, 'options.after');
       validatePositiveInteger(options.batchSize, 'options.batchSize');
-      const pages = decode === undefined ? undefined : (events: QueryResult<E, Q>[]) => decode(events, io);
+      const pages = decode === undefined ? undefined : (events: QueryResult<E, Q>[]) => Promise.resolve(decode(events, io));
       return streamRecords(runtime, trx, compiled(query), options.batchSize ?? 1000, options.after ?? 0n, (r) => copy(r) as QueryResult<E, Q>, pages);
     },
 
@@ -84,7 +86,11 @@ export function createMemorySession<E extends EventShape>(runtime: MemoryRuntime
         trx?.assertUsable();
         const { records, checkpoint } = readSettledRecords(runtime.log, compiled(query), options.after ?? initialCheckpoint, options.limit);
         const events = records.map(copy) as QueryResult<E, Q>[];
-        return decode === undefined ? { events, checkpoint } : decode(events, io).then((decoded) => ({ events: [...decoded], checkpoint }));
+        if (decode === undefined) return { events, checkpoint };
+        const decoded = decode(events, io);
+        return decoded instanceof Promise
+          ? decoded.then((list) => ({ events: [...list], checkpoint }))
+          : { events: decoded as QueryResult<E, Q>[], checkpoint };
       }),
 
     settledCheckpoint: () =>
