@@ -1,11 +1,13 @@
 import { createCommandHandler, type HandlerMode } from '@tally/decisions';
-import { createEventStore, type EventMetadata, type EventStore } from '@tally/eventstore';
+import { createEventStore, type EncryptionKeyOption, type ErasureResult, type EventMetadata, type EventStore } from '@tally/eventstore';
 import { createProjector, type Projector, type ProjectorLogger } from '@tally/projections';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Outcome } from './domain/decision.js';
 import { AccountNotFoundError } from './domain/errors.js';
-import type { BankEvent } from './domain/events.js';
+import { bankPersonalData, type BankEvent } from './domain/events.js';
+import { checkId } from './domain/ids.js';
+import { bankEncryptionKey } from './encryption-key.js';
 import { bankUpcasters } from './domain/upcasters.js';
 import { closeAccount } from './features/close-account/close-account.js';
 import type { AccountClosedResult, CloseAccount } from './features/close-account/types.js';
@@ -32,6 +34,11 @@ export interface BankOptions {
    * each other instead of racing, holding a connection while they wait. @defaultValue 'optimistic'
    */
   readonly decisionMode?: HandlerMode;
+  /**
+   * The store key that wraps the customers' keys (see `encryption-key.ts`): a key, a key ring while rotating, or
+   * a provider (a KMS call). @defaultValue `TALLY_ENCRYPTION_KEY` (required then)
+   */
+  readonly encryptionKey?: EncryptionKeyOption;
 }
 
 /** The bank's application layer: the slices' commands and the views, over one database. */
@@ -46,6 +53,12 @@ export interface Bank {
   withdraw(command: Withdraw, metadata?: EventMetadata): Promise<Outcome<WithdrawalResult>>;
   transfer(command: Transfer, metadata?: EventMetadata): Promise<Outcome<TransferResult>>;
   closeAccount(command: CloseAccount, metadata?: EventMetadata): Promise<Outcome<AccountClosedResult>>;
+  /**
+   * Forgets the customer of an account (a right-to-erasure request): the name is gone from every read path and,
+   * once the projector has run the accounts view's `onErase`, from the read model; balances and history stay.
+   * Idempotent. @throws {InvalidInputError} for a malformed account id
+   */
+  eraseCustomer(accountId: string, options?: { readonly erasedBy?: string }): Promise<ErasureResult>;
   /**
    * The account from the read model; an account the projector has not reached yet is folded from its
    * events, so a client sees the account it just opened. @throws {AccountNotFoundError}
@@ -65,9 +78,16 @@ export interface Bank {
   close(): Promise<void>;
 }
 
+/** @throws {MissingEncryptionKeyError} without `encryptionKey` when `TALLY_ENCRYPTION_KEY` is not set */
 export function createBank(options: BankOptions): Bank {
   const maxConnections = options.maxConnections ?? 10;
-  const store = createEventStore<BankEvent>({ connectionString: options.connectionString, maxConnections, upcasters: bankUpcasters });
+  const store = createEventStore<BankEvent>({
+    connectionString: options.connectionString,
+    maxConnections,
+    upcasters: bankUpcasters,
+    personalData: bankPersonalData,
+    encryptionKey: options.encryptionKey ?? bankEncryptionKey(),
+  });
   const mode = options.decisionMode ?? 'optimistic';
   // One handler for every slice: requests on the same events in this process queue behind each other.
   const handler = createCommandHandler(store, { mode });
@@ -86,11 +106,12 @@ export function createBank(options: BankOptions): Bank {
       await store.migrate();
       for (const projection of bankProjections) await projection.setup(db);
     },
-    openAccount: (command, metadata) => openAccount(handler, command, metadata),
+    openAccount: (command, metadata) => openAccount(handler, store, command, metadata),
     deposit: (command, metadata) => deposit(handler, command, metadata),
     withdraw: (command, metadata) => withdraw(handler, command, metadata),
     transfer: (command, metadata) => transfer(handler, command, metadata),
     closeAccount: (command, metadata) => closeAccount(handler, command, metadata),
+    eraseCustomer: (accountId, eraseOptions) => store.eraseSubject(checkId(accountId, 'accountId'), eraseOptions),
     async getAccount(accountId) {
       const view = await getAccount(db, accountId);
       if (view) return view;

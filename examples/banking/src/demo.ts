@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createBank, type Bank } from './bank.js';
+import { demoErasure } from './demo/erase-customer.js';
+import { bankEncryptionKey } from './encryption-key.js';
 import { accountsTable, statementTable } from './cli/format.js';
 import { openDatabase } from './database.js';
 import { BankError } from './domain/errors.js';
@@ -28,7 +30,7 @@ async function refused(what: string, request: () => Promise<unknown>): Promise<v
   throw new Error(`${what} was accepted; the rules should have refused it`);
 }
 
-async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId: string }> {
+async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId: string; adaName: string }> {
   // A suffix keeps names unique when the demo runs twice against the same DATABASE_URL.
   const suffix = process.env.DATABASE_URL ? ` ${randomUUID().slice(0, 4)}` : '';
   say('\n1. Open accounts (customer names are unique: enforced by the append condition)');
@@ -73,11 +75,11 @@ async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId:
   await bank.closeAccount({ accountId: chloe.accountId });
   say('  ✓ Chloé withdrew her 20.00 EUR and closed her account');
   await refused('deposit to Chloé’s closed account', () => bank.deposit({ accountId: chloe.accountId, amount: 1_00, depositId: opId() }));
-  return { asOf, bobId: bob.accountId, adaId: ada.accountId };
+  return { asOf, bobId: bob.accountId, adaId: ada.accountId, adaName: ada.customerName };
 }
 
 const database = await openDatabase(say);
-const bank = createBank({ connectionString: database.connectionString });
+const bank = createBank({ connectionString: database.connectionString, encryptionKey: bankEncryptionKey({ throwaway: database.embedded }) });
 // Ctrl-C or SIGTERM mid-scenario: the pools, then the embedded server and its folder, then exit 0.
 stopOnSignals(async () => {
   await bank.close();
@@ -86,7 +88,7 @@ stopOnSignals(async () => {
 try {
   await bank.migrate();
   const projector = await bank.startProjector();
-  const { asOf, bobId } = await scenario(bank);
+  const { asOf, bobId, adaId, adaName } = await scenario(bank);
 
   say('\n6. Views (projections run by the projector, checkpoint in the same transaction as the read tables)');
   await projector.waitForCatchUp();
@@ -97,6 +99,7 @@ try {
   await demoUpcast(bank, database.connectionString, say);
   const events = await bank.store.read();
   say(`\n${events.events.length} events in the store; every balance above is a fold of them.`);
+  await demoErasure(bank, projector, database.connectionString, { accountId: adaId, name: adaName }, say);
 } finally {
   await bank.close();
   await database.stop();

@@ -1,6 +1,14 @@
 import type { NewEvent, StoredEvent } from '@tally/eventstore';
 import { storedEvents } from '@tally/eventstore/testing';
-import { accountTag, customerTag, depositTag, transferTag, withdrawalTag, type AccountType, type BankEvent } from '../src/domain/events.js';
+import { customerNameKey } from '../src/domain/customer-name.js';
+import { accountTag, depositTag, transferTag, withdrawalTag, type AccountType, type BankEvent } from '../src/domain/events.js';
+
+/**
+ * The customer tag as a store without a tag secret would compute it (`customer:<customerNameKey>`): what unit
+ * tests of decisions, which run without a store, use in place of `customerTag` (the store's keyed hash of the
+ * same key): the decisions only compare tags, so the uniqueness rule is tested all the same.
+ */
+export const plainCustomerTag = (customerName: string): string => `customer:${customerNameKey(customerName)}`;
 
 /**
  * Builders of the bank's events, tagged exactly as the slices tag them, for histories of unit tests
@@ -20,7 +28,7 @@ export const opened = (
       currency: options.currency ?? 'USD',
       initialDeposit: options.initialDeposit ?? 0,
     },
-    tags: [accountTag(accountId), customerTag(customerName)],
+    tags: [accountTag(accountId), plainCustomerTag(customerName)],
   };
 };
 

@@ -32,7 +32,7 @@ describe('happy paths through createBank', () => {
     expect(result.accountId).toMatch(/^[0-9a-f-]{36}$/);
     const events = await accountEvents(bank, result.accountId);
     expect(events.map((e) => e.type)).toEqual(['AccountOpened']);
-    expect(events[0]!.tags).toContain(customerTag('ada lovelace'));
+    expect(events[0]!.tags).toContain(await customerTag(bank.store, 'ada lovelace'));
     await expect(bank.getAccount(result.accountId)).resolves.toMatchObject({ balance: 1_000, status: 'open', currency: 'EUR', customerName: 'Ada Lovelace' });
   });
 
@@ -120,7 +120,7 @@ describe('races on separate connections', () => {
     const outcomes = await withRacers(10, (r) => Promise.allSettled(spellings.map((customerName, i) => r.at(i).openAccount({ customerName }))));
     expect(fulfilled(outcomes)).toHaveLength(1);
     expect(refusalCodes(outcomes)).toEqual(Array.from({ length: 9 }, () => 'DUPLICATE_CUSTOMER_NAME'));
-    const { events } = await bank.store.read([{ tags: [customerTag('race customer')] }]);
+    const { events } = await bank.store.read([{ tags: [await customerTag(bank.store, 'race customer')] }]);
     expect(events).toHaveLength(1);
   });
 

@@ -28,7 +28,8 @@ export async function append<E extends EventShape>(
   const conditionQuery = condition === undefined ? undefined : encodeQuery === undefined ? condition.query : encodeQuery(condition.query);
   const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
-  const checkIds = prepared.some((event) => event.id !== undefined);
+  // The caller's ids: a stage may give events ids of its own (the personal-data stage binds envelopes to them).
+  const checkIds = checked.some((event) => event.id !== undefined);
   const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));
   const input = {
     eventsJson: JSON.stringify(rows),

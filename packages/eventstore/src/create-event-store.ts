@@ -10,6 +10,9 @@ import { kyselyRunner } from './sql/runner.js';
 import { loadSnapshot, saveSnapshot } from './sql/snapshots.js';
 import { createSession } from './session.js';
 import { StoreRuntime } from './store-runtime.js';
+import { personalDataOperations } from './personal-data/personal-data-operations.js';
+import { personalDataOf } from './personal-data/personal-data-stage.js';
+import { sqlKeyVault } from './sql/subject-keys.js';
 import type { EventShape } from './types.js';
 
 export type { EventStore, EventStoreSession } from './event-store.js';
@@ -62,6 +65,7 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
         throw working ? error : classifyDatabaseError(error);
       }
     },
+    ...personalDataOperations(personalDataOf(runtime.codec.stages), () => sqlKeyVault(runtime.rootRun, schema, true), (work) => runtime.guard(work)),
     close: () => runtime.close(),
   };
 }

@@ -28,7 +28,11 @@ export type EventStoreErrorCode =
   | 'DATABASE_ERROR'
   | 'INVALID_CONFIGURATION'
   | 'UNSUPPORTED_ISOLATION'
-  | EventVersionCode;
+  | EventVersionCode
+  | 'SUBJECT_ERASED'
+  | 'INVALID_ENCRYPTION_KEY'
+  | 'UNKNOWN_ENCRYPTION_KEY'
+  | 'DECRYPTION_FAILED';
 
 /** Codes of {@link EventVersionError}. */
 export type EventVersionCode = 'UNKNOWN_EVENT_VERSION' | 'UPCAST_FAILED';

@@ -15,6 +15,7 @@ import type {
   StreamOptions,
 } from './types.js';
 import type { KyselyInstance } from './options.js';
+import type { PersonalDataOperations } from './personal-data/personal-data-operations.js';
 
 /** Reads and appends bound to one connection or transaction. */
 export interface EventStoreSession<E extends EventShape> {
@@ -68,7 +69,7 @@ export interface EventStoreSession<E extends EventShape> {
 }
 
 /** A typed event store on PostgreSQL. */
-export interface EventStore<E extends EventShape> extends EventStoreSession<E> {
+export interface EventStore<E extends EventShape> extends EventStoreSession<E>, PersonalDataOperations {
   readonly schema: string;
   readonly channel: string;
   /**

@@ -62,3 +62,17 @@ export { runMigrations } from './schema/run-migrations.js';
 export type { MigrationSet } from './schema/run-migrations.js';
 export type { BackoffOptions } from './backoff.js';
 export { jsonContains, matchesQuery } from './match-query.js';
+export { EncryptionKeyError, SubjectErasedError } from './encryption-errors.js';
+export type { EncryptionKeyCode } from './encryption-errors.js';
+export { isErased } from './personal-data/erased.js';
+export type { Erasable, Erased } from './personal-data/erased.js';
+export type {
+  EncryptionKeyOption,
+  KeyMaterial,
+  KeyRing,
+  PersonalDataEntry,
+  PersonalDataMap,
+  PersonalDataOptions,
+} from './personal-data/personal-data-options.js';
+export type { EraseSubjectOptions, ErasureResult } from './personal-data/erase-subject.js';
+export type { Erasure, PersonalDataOperations } from './personal-data/personal-data-operations.js';

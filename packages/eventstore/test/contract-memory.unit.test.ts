@@ -11,11 +11,14 @@ import {
 } from '../src/index.js';
 import { createInMemoryEventStore, jsonbContains } from '../src/testing/index.js';
 import { describeEventStoreContract } from './contract/event-store-contract.js';
+import { erasureCases } from './contract/erasure-cases.js';
+import type { PiiEvent } from './contract/erasure-fixtures.js';
 import { accountQuery, deposit, failure, withdrawal } from './contract/fixtures.js';
 import { jsonbContainmentCases } from './contract/jsonb-containment-cases.js';
 import type { TestEvent } from './helpers.js';
 
 describeEventStoreContract('memory', async () => ({ store: createInMemoryEventStore<TestEvent>(), cleanup: async () => {} }));
+erasureCases('memory', async (options) => ({ store: createInMemoryEventStore<PiiEvent>(options), cleanup: async () => {} }));
 
 describe('jsonbContains', () => {
   it.each(jsonbContainmentCases)('%j @> %j is %s', (container, contained, expected) => {

@@ -5,6 +5,7 @@ import { backoffDelay } from '@tally/eventstore';
 import { BatchTransaction } from './batch-transaction.js';
 import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss, ProjectionHandlerError } from './errors.js';
 import { findPoison } from './find-poison.js';
+import { scrubErasures } from './scrub-erasures.js';
 import type { ProjectorLogger } from './logger.js';
 import { setAside, type PoisonToPark } from './parking/set-aside.js';
 import type { RunTarget } from './run-target.js';
@@ -196,12 +197,14 @@ export class ProjectionRunner<E extends EventShape> {
         await batch.rollback();
         return 'moved';
       }
+      // Erasures first: the events read after them already read as erased (see scrubErasures).
+      const scrubbed = this.projection.onErase ? await scrubErasures(batch, this.projection, this.ctx, this.target.kind) : 0;
       const { events, checkpoint } = await this.ctx.store
         .with(trx as unknown as Transaction<object>)
         .readSettled(this.projection.query, { after: from, limit });
       const full = events.length === limit;
       const sameAsBefore = checkpoint.transactionId === from.transactionId && checkpoint.position === from.position;
-      if (events.length === 0 && sameAsBefore && !this.target.finishing) {
+      if (events.length === 0 && sameAsBefore && !this.target.finishing && scrubbed === 0) {
         await batch.rollback();
         return full ? 'more' : 'caught-up';
       }

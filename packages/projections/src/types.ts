@@ -63,7 +63,14 @@ export interface ProjectionDefinition<E extends EventShape, DB, Q extends Query<
    * suits read models whose rows do not depend on order within a key. An event without tags is never held.
    * @defaultValue true
    */
-  readonly holdParkedTags?: boolean;
+  readonly holdParkedTags?: boolean;  /**
+   * Scrubs a subject's personal data from the read tables after `store.eraseSubject(subject)`: the projector
+   * calls it once per erasure (in the store's order of erasures), inside a batch transaction with the progress
+   * it records, before that batch's events (which then already read as erased). A projection that copies
+   * personal fields into its tables needs it; on a replay or rebuild the handler sees erased fields as
+   * `Erased` anyway. A failure is retried with backoff, holding the projection back until it succeeds.
+   */
+  readonly onErase?: (subject: string, trx: Transaction<DB>) => Promise<void>;
 }
 
 declare const projectionBrand: unique symbol;

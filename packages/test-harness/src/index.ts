@@ -11,3 +11,4 @@ export { startLocalCluster } from './pg15-cluster.js';
 export type { LocalCluster, LocalClusterOptions } from './pg15-cluster.js';
 export { seededRandom, testRandom, testSeed } from './seeded-random.js';
 export type { SeededRandom } from './seeded-random.js';
+export { tablesContaining } from './tables-containing.js';

@@ -109,6 +109,15 @@ export function bankProgram({ bank, projector, print }: CliContext): Command {
     });
 
   program
+    .command('erase')
+    .description('forget the customer of an account (right to erasure): the name is destroyed, the money stays')
+    .argument('<account>', 'account id')
+    .action(async (accountId: string) => {
+      const done = await bank.eraseCustomer(accountId, { erasedBy: 'cli' });
+      print(done.alreadyErased ? `the customer of ${accountId} was already erased` : `erased the customer of ${accountId}`);
+    });
+
+  program
     .command('view')
     .description('show one account and its balance')
     .argument('<account>', 'account id')

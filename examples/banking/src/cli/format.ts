@@ -8,7 +8,7 @@ const plain = { head: [], border: [] };
 /** Accounts as a text table. */
 export function accountsTable(accounts: readonly AccountView[]): string {
   const table = new Table({ head: ['account', 'customer', 'type', 'status', 'balance'], colAligns: ['left', 'left', 'left', 'left', 'right'], style: plain });
-  for (const a of accounts) table.push([a.accountId, a.customerName, a.accountType, a.status, formatMoney(a.balance, a.currency)]);
+  for (const a of accounts) table.push([a.accountId, a.customerName ?? '(erased)', a.accountType, a.status, formatMoney(a.balance, a.currency)]);
   return table.toString();
 }
 
@@ -22,5 +22,5 @@ export function statementTable(statement: Statement): string {
     table.push([line.seq, line.occurredAt.toISOString(), line.kind, money(line.amount), money(line.balanceAfter), reference]);
   }
   const when = statement.asOf ? `as of ${statement.asOf.toISOString()}` : 'now';
-  return `${account.customerName} (${account.accountId}), ${account.accountType}, ${account.status}, ${when}: balance ${money(statement.balance)}\n${table.toString()}`;
+  return `${account.customerName ?? '(erased)'} (${account.accountId}), ${account.accountType}, ${account.status}, ${when}: balance ${money(statement.balance)}\n${table.toString()}`;
 }

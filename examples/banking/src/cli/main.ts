@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { createBank } from '../bank.js';
+import { bankEncryptionKey } from '../encryption-key.js';
 import { openDatabase } from '../database.js';
 import { BankError } from '../domain/errors.js';
 import { stopOnSignals } from '../shutdown.js';
@@ -13,7 +14,7 @@ import { bankProgram, isCommanderExit, splitWords } from './commands.js';
 const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
 const database = await openDatabase(print);
-const bank = createBank({ connectionString: database.connectionString, maxConnections: 4 });
+const bank = createBank({ connectionString: database.connectionString, maxConnections: 4, encryptionKey: bankEncryptionKey({ throwaway: database.embedded }) });
 // SIGTERM (or Ctrl-C while a one-shot command runs): the pools, then the embedded server and its folder, then exit 0.
 stopOnSignals(async () => {
   await bank.close();

@@ -16,7 +16,7 @@ export async function demoUpcast(bank: Bank, connectionString: string, say: (lin
   const oldCode = createEventStore<{ type: 'AccountOpened'; data: AccountOpenedV1 }>({ connectionString });
   try {
     const data: AccountOpenedV1 = { accountId, customerName, currency: 'USD', initialDeposit: 0 };
-    await oldCode.append([{ type: 'AccountOpened', data, tags: [accountTag(accountId), customerTag(customerName)] }]);
+    await oldCode.append([{ type: 'AccountOpened', data, tags: [accountTag(accountId), await customerTag(bank.store, customerName)] }]);
     say(`  ✓ old code stored AccountOpened (version 1): ${JSON.stringify(data)}`);
   } finally {
     await oldCode.close();

@@ -1,3 +1,4 @@
+import { isErased } from '@tally/eventstore';
 import { AccountNotFoundError, RuleViolationError } from './errors.js';
 import type { AccountType, BankEvent } from './events.js';
 
@@ -5,7 +6,8 @@ import type { AccountType, BankEvent } from './events.js';
 export interface AccountState {
   readonly accountId: string;
   readonly status: 'unknown' | 'open' | 'closed';
-  readonly customerName: string;
+  /** `null` once the customer was erased. */
+  readonly customerName: string | null;
   readonly accountType: AccountType;
   readonly currency: string;
   /** Minor units. Only complete when the fold saw every money event of the account. */
@@ -30,7 +32,7 @@ export function evolveAccount(state: AccountState, event: BankEvent): AccountSta
       return {
         accountId: id,
         status: 'open',
-        customerName: event.data.customerName,
+        customerName: isErased(event.data.customerName) ? null : event.data.customerName,
         accountType: event.data.accountType,
         currency: event.data.currency,
         balance: event.data.initialDeposit,

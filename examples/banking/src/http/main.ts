@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createBank, type Bank } from '../bank.js';
+import { bankEncryptionKey } from '../encryption-key.js';
 import { openDatabase, type Database } from '../database.js';
 import { stopOnSignals } from '../shutdown.js';
 import { apiDecisionMode, buildApp } from './app.js';
@@ -26,7 +27,7 @@ let app: FastifyInstance | undefined;
 
 const started = (async () => {
   database = await openDatabase((line) => logger.info(line));
-  bank = createBank({ connectionString: database.connectionString, decisionMode: apiDecisionMode });
+  bank = createBank({ connectionString: database.connectionString, decisionMode: apiDecisionMode, encryptionKey: bankEncryptionKey({ throwaway: database.embedded }) });
   await bank.migrate();
   if (database.embedded || process.env.RUN_PROJECTOR === '1') {
     await bank.startProjector({ logger });

@@ -88,7 +88,7 @@ export const CloseReply = Type.Object({ accountId: Type.String(), status: Type.L
 
 export const AccountReply = Type.Object({
   accountId: Type.String(),
-  customerName: Type.String(),
+  customerName: Type.Union([Type.String(), Type.Null()], { description: 'null once the customer was erased' }),
   accountType: AccountTypeSchema,
   currency: Type.String(),
   balance: Balance,

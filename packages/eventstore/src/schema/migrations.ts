@@ -5,6 +5,7 @@ import { eventTagsMigration } from './0003-event-tags.js';
 import { horizonMigration } from './0004-horizon.js';
 import { decisionSnapshotsMigration } from './0005-decision-snapshots.js';
 import { schemaVersionMigration } from './0006-schema-version.js';
+import { subjectKeysMigration } from './0007-subject-keys.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -19,5 +20,6 @@ export function migrations(schema: string): Record<string, Migration> {
     '0004_horizon': horizonMigration(s),
     '0005_decision_snapshots': decisionSnapshotsMigration(s),
     '0006_schema_version': schemaVersionMigration(s),
+    '0007_subject_keys': subjectKeysMigration(s),
   };
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EventShape, Upcasters } from '@tally/eventstore';
+import type { EncryptionKeyOption, EventShape, PersonalDataMap, Upcasters } from '@tally/eventstore';
 import { ConfigurationError } from '../errors.js';
 import type { AnyProjection } from '../types.js';
 
@@ -26,6 +26,12 @@ export interface ProjectorConfig<E extends EventShape = EventShape> {
    * events the application writes at newer versions (`UNKNOWN_EVENT_VERSION`). @defaultValue none
    */
   readonly upcasters?: Upcasters<E>;
+  /**
+   * The store's `personalData` and `encryptionKey` (see `createEventStore`): the worker's projections read
+   * personal fields decrypted, or `Erased`, only with the same options as the application's store.
+   */
+  readonly personalData?: PersonalDataMap<E>;
+  readonly encryptionKey?: EncryptionKeyOption;
 }
 
 /** Loads and checks a config module (a `.js` file, or `.ts` when Node runs with a TypeScript loader such as tsx). */

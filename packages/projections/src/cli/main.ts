@@ -22,6 +22,8 @@ async function open(configPath: string, workerId?: string): Promise<{ projector:
     ...(config.schema ? { schema: config.schema } : {}),
     ...(config.horizonGraceMs === undefined ? {} : { horizonGraceMs: config.horizonGraceMs }),
     ...(config.upcasters === undefined ? {} : { upcasters: config.upcasters }),
+    ...(config.personalData === undefined ? {} : { personalData: config.personalData }),
+    ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
   });
   const projector = createProjector({
     store,

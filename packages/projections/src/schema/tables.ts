@@ -11,6 +11,8 @@ export interface CheckpointsTable {
   failed_position: ColumnType<string | null, string | bigint | null, string | bigint | null>;
   owner: string | null;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** The last store erasure whose `onErase` ran on the live tables (migration 0004). */
+  erasure_sequence: ColumnType<string, string | bigint | undefined, string | bigint>;
 }
 
 /** State of a parked row: `parked` and `held` are open; `retried` and `skipped` are the record of how it ended. */
@@ -55,6 +57,8 @@ export interface BuildsTable {
   started_at: ColumnType<Date, Date | undefined, Date>;
   caught_up_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** The last store erasure whose `onErase` ran on the build's tables (migration 0004). */
+  erasure_sequence: ColumnType<string, string | bigint | undefined, string | bigint>;
 }
 
 /** Tables of the projector, plus the store's events table (read for status). */

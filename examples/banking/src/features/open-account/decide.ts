@@ -1,8 +1,8 @@
 import type { NewEvent, Query } from '@tally/eventstore';
-import { customerNameKey } from '../../domain/customer-name.js';
 import { defineBankDecision } from '../../domain/decision.js';
 import { InvalidInputError, RuleViolationError } from '../../domain/errors.js';
-import { accountTag, customerTag, type AccountOpened, type AccountType, type BankEvent } from '../../domain/events.js';
+import { customerNameKey } from '../../domain/customer-name.js';
+import { accountTag, type AccountOpened, type AccountType, type BankEvent } from '../../domain/events.js';
 import { operationEventId } from '../../domain/ids.js';
 import { checkAmount, checkCurrency } from '../../domain/money.js';
 import type { AccountOpenedResult, OpenAccount } from './types.js';
@@ -29,10 +29,15 @@ export function checkCustomerName(value: unknown): string {
 }
 
 /**
- * The opening's event and answer, from the request alone (its checks need no read). Whether the name is free,
- * and whether the account id was used before, is for {@link openAccountDecision}.
+ * The opening's event and answer, from the request alone (its checks need no read) and the name's tag
+ * (`customerTag`, computed by the store before). Whether the name is free, and whether the account id was used
+ * before, is for {@link openAccountDecision}.
  */
-export function decideOpenAccount(command: OpenAccount, accountId: string): { event: NewEvent<BankEvent>; result: AccountOpenedResult } {
+export function decideOpenAccount(
+  command: OpenAccount,
+  accountId: string,
+  nameTag: string,
+): { event: NewEvent<BankEvent>; result: AccountOpenedResult; nameTag: string } {
   const customerName = checkCustomerName(command.customerName);
   const accountType = command.accountType ?? 'checking';
   if (!accountTypes.includes(accountType)) {
@@ -42,8 +47,9 @@ export function decideOpenAccount(command: OpenAccount, accountId: string): { ev
   const initialDeposit = checkAmount(command.initialDeposit ?? 0, 'initialDeposit', { allowZero: true });
   const result = { accountId, customerName, accountType, currency, initialDeposit };
   return {
-    event: { type: 'AccountOpened', id: operationEventId('open', accountId), data: result, tags: [accountTag(accountId), customerTag(customerName)] },
+    event: { type: 'AccountOpened', id: operationEventId('open', accountId), data: result, tags: [accountTag(accountId), nameTag] },
     result,
+    nameTag,
   };
 }
 
@@ -56,11 +62,11 @@ export type Opening = ReturnType<typeof decideOpenAccount>;
  * stored under this account id. It is guarded by the name's tag alone: an opening of the same account id
  * racing this one is the store's to catch (one event id, stored once).
  */
-export const openQuery = ({ result }: Opening): Query<BankEvent> => [
-  { tags: [customerTag(result.customerName)] },
+export const openQuery = ({ result, nameTag }: Opening): Query<BankEvent> => [
+  { tags: [nameTag] },
   { types: ['AccountOpened'], tags: [accountTag(result.accountId)] },
 ];
-export const openCondition = ({ result }: Opening): Query<BankEvent> => [{ tags: [customerTag(result.customerName)] }];
+export const openCondition = ({ nameTag }: Opening): Query<BankEvent> => [{ tags: [nameTag] }];
 
 export interface OpenState {
   readonly eventId: string;
@@ -85,7 +91,7 @@ export const openAccountDecision = defineBankDecision<Opening, OpenState, Accoun
   name: 'open-account',
   query: openQuery,
   condition: openCondition,
-  initialState: ({ result }) => ({ eventId: operationEventId('open', result.accountId), customerTag: customerTag(result.customerName), stored: undefined, nameTaken: false }),
+  initialState: ({ result, nameTag }) => ({ eventId: operationEventId('open', result.accountId), customerTag: nameTag, stored: undefined, nameTaken: false }),
   evolve: (state, event) => ({
     ...state,
     stored: state.stored ?? (event.type === 'AccountOpened' && event.id === state.eventId ? { data: event.data, tags: event.tags } : undefined),

@@ -1,8 +1,11 @@
+import { isErased } from '@tally/eventstore';
 import { sql } from 'kysely';
 import { defineProjection } from '@tally/projections';
 import { bankEventTypes, type BankEvent } from '../../domain/events.js';
 import type { Insertable } from 'kysely';
 import type { BankReadDb } from './read-model.js';
+
+// #region accounts-projection
 
 /**
  * `bank_accounts`: one row per account (balance, status, currency). A batch is folded in memory first, so
@@ -20,7 +23,7 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
     await sql`
       CREATE TABLE IF NOT EXISTS bank_accounts (
         account_id    text PRIMARY KEY,
-        customer_name text NOT NULL,
+        customer_name text,
         account_type  text NOT NULL,
         currency      text NOT NULL,
         balance       bigint NOT NULL,
@@ -29,10 +32,18 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
         closed_at     timestamptz
       )`.execute(db);
     await sql`CREATE INDEX IF NOT EXISTS bank_accounts_customer ON bank_accounts (lower(customer_name))`.execute(db);
+    // NULL: the customer was erased (tables made before erasure existed had the column NOT NULL).
+    await sql`ALTER TABLE bank_accounts ALTER COLUMN customer_name DROP NOT NULL`.execute(db);
   },
   reset: async (trx) => {
     await trx.deleteFrom('bank_accounts').execute();
   },
+  // #region on-erase
+  // The subject of the bank's personal data is the account: its row forgets the customer's name.
+  onErase: async (accountId, trx) => {
+    await trx.updateTable('bank_accounts').set({ customer_name: null }).where('account_id', '=', accountId).execute();
+  },
+  // #endregion on-erase
   handle: async (events, trx) => {
     const opened: Insertable<BankReadDb['bank_accounts']>[] = [];
     const deltas = new Map<string, number>();
@@ -44,7 +55,7 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
           const { accountId, customerName, accountType, currency, initialDeposit } = event.data;
           opened.push({
             account_id: accountId,
-            customer_name: customerName,
+            customer_name: isErased(customerName) ? null : customerName,
             account_type: accountType,
             currency,
             balance: initialDeposit,
@@ -83,3 +94,4 @@ export const accountsProjection = defineProjection<BankEvent, BankReadDb>()({
     }
   },
 });
+// #endregion accounts-projection

@@ -11,7 +11,8 @@ import { statementLines, type StatementLine } from './statement.js';
 /** An account as the views show it. */
 export interface AccountView {
   readonly accountId: string;
-  readonly customerName: string;
+  /** `null` once the customer was erased (`bank.eraseCustomer`). */
+  readonly customerName: string | null;
   readonly accountType: AccountType;
   readonly currency: string;
   /** Minor units. */

@@ -7,7 +7,8 @@ type Int8 = ColumnType<string, number | bigint, number | bigint>;
 export interface BankReadDb {
   bank_accounts: {
     account_id: string;
-    customer_name: string;
+    /** NULL once the customer was erased. */
+    customer_name: string | null;
     account_type: 'checking' | 'savings';
     currency: string;
     balance: Int8;

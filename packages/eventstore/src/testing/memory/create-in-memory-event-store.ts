@@ -3,6 +3,9 @@ import type { EventStore, EventStoreSession } from '../../event-store.js';
 import type { KyselyInstance } from '../../options.js';
 import type { EventShape } from '../../types.js';
 import { commitHistory } from './memory-history.js';
+import { personalDataOperations } from '../../personal-data/personal-data-operations.js';
+import { personalDataOf } from '../../personal-data/personal-data-stage.js';
+import { memoryKeyVault } from './memory-key-vault.js';
 import { MemoryRuntime, type InMemoryEventStoreOptions } from './memory-runtime.js';
 import { createMemorySession } from './memory-session.js';
 import { settledCheckpointOf } from './memory-settled.js';
@@ -75,6 +78,7 @@ export function createInMemoryEventStore<E extends EventShape>(options: InMemory
     horizon: () => runtime.guard(() => ({ settled: settledCheckpointOf(runtime.log), blockers: [], unsettledEvents: 0 })),
     loadSnapshot: (decision, key) => runtime.guard(() => snapshots.load(decision, key)),
     saveSnapshot: (snapshot) => runtime.guard(() => snapshots.save(snapshot)),
+    ...personalDataOperations(personalDataOf(runtime.codec.stages), () => memoryKeyVault(runtime), (work) => runtime.guard(work)),
     close: async () => {
       runtime.close();
     },

@@ -113,7 +113,8 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
       schemaVersion: event.schemaVersion ?? 1,
     };
   });
-  const checkIds = prepared.some((event) => event.id !== undefined);
+  // The caller's ids: a stage may give events ids of its own (the personal-data stage binds envelopes to them).
+  const checkIds = checked.some((event) => event.id !== undefined);
   let outcome: Outcome;
   if (trx) {
     trx.assertUsable();
