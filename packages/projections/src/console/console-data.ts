@@ -16,7 +16,8 @@ export type ConsoleAction = 'retry' | 'skip' | 'resume';
 
 /** What the console reads and does: one implementation behind both the HTML pages and the JSON API. */
 export interface ConsoleData {
-  projections(): Promise<ConsoleProjection[]>;
+  /** Every projection's status, and the horizon (read once, with them). */
+  overview(): Promise<{ projections: ConsoleProjection[]; horizon: Horizon }>;
   horizon(): Promise<Horizon>;
   parked(name: string): Promise<ParkedEvent[]>;
   events(query: EventQuery): Promise<EventPage>;
@@ -30,8 +31,10 @@ const CAUSE_DEPTH = 20;
 /** The console's reads over the projector, the store's horizon, and the events table (`events`: scoped to the store's schema). */
 export function createConsoleData(projector: Projector, store: Pick<EventStore<EventShape>, 'horizon'>, events: Kysely<EventStoreTables>): ConsoleData {
   return {
-    async projections() {
-      return (await projector.status()).map(({ horizon: _horizon, ...rest }) => rest);
+    async overview() {
+      const statuses = await projector.status();
+      const horizon = statuses[0]?.horizon ?? (await store.horizon());
+      return { projections: statuses.map(({ horizon: _horizon, ...rest }) => rest), horizon };
     },
     horizon: () => store.horizon(),
     parked: (name) => projector.parked(name),

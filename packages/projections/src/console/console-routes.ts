@@ -63,8 +63,8 @@ export async function routeConsole(request: ConsoleRequest, data: ConsoleData, o
   if (path === '/' || path === '/projections') {
     if (!get) throw methodNotAllowed(request.method);
     onlyKnown(request.params, []);
-    if (api) return json({ projections: await data.projections() });
-    const [projections, horizon] = await Promise.all([data.projections(), data.horizon()]);
+    const { projections, horizon } = await data.overview();
+    if (api) return json({ projections });
     return page(renderProjectionsPage(projections, horizon, context));
   }
 
