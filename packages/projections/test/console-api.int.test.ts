@@ -74,6 +74,8 @@ describe('the console JSON API', () => {
     const [p] = body['projections'] as Json[];
     expect(p).toMatchObject({ name: 'console-deposits', state: 'running', owner: projector.workerId, ownedHere: true, lagEvents: 0, version: 1, parkedEvents: 1 });
     expect(p!['horizon']).toBeUndefined();
+    // One status() serves every viewer for a moment (auto-refreshing pages do not multiply its queries).
+    expect((await getJson(`${admin}/api/projections`)).body['readAt']).toBe(body['readAt']);
     const horizon = await getJson(`${admin}/api/horizon`);
     expect(horizon.status).toBe(200);
     expect(horizon.body).toMatchObject({ blockers: [], unsettledEvents: 0 });
@@ -166,6 +168,9 @@ describe('the console JSON API', () => {
     expect(await ok.json()).toEqual({ applied: [event!['position'], ...held.map((h) => h['position'])], failed: [], remaining: 0 });
     const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM console_deposits WHERE position = ${String(appended[9])}`.execute(db);
     expect(rows[0]!.n).toBe('1');
+    // The action drops the shared status: the next read shows the park empty (naive: a cached "1 parked").
+    const after = await getJson(`${admin}/api/projections`);
+    expect(after.body['projections']).toMatchObject([{ parkedEvents: 0, heldEvents: 0 }]);
   });
 
   it('escapes event data in the HTML pages and serves them with a strict CSP', async () => {

@@ -63,9 +63,9 @@ export async function routeConsole(request: ConsoleRequest, data: ConsoleData, o
   if (path === '/' || path === '/projections') {
     if (!get) throw methodNotAllowed(request.method);
     onlyKnown(request.params, []);
-    const { projections, horizon } = await data.overview();
-    if (api) return json({ projections });
-    return page(renderProjectionsPage(projections, horizon, context));
+    const { projections, horizon, readAt } = await data.overview();
+    if (api) return json({ projections, readAt });
+    return page(renderProjectionsPage(projections, horizon, readAt, context));
   }
 
   if (api && path === '/horizon') {

@@ -1,6 +1,6 @@
 import type { Horizon } from '@tally/eventstore';
 import { describe, expect, it } from 'vitest';
-import type { ConsoleEvent } from '../sql/browse-events.js';
+import type { ConsoleEvent } from '../sql/console-event.js';
 import type { ProjectionStatus } from '../types.js';
 import { escapeHtml, html, queryString } from './html.js';
 import { renderEventPage, renderEventsPage } from './render-events.js';
@@ -64,13 +64,13 @@ describe('the console HTML', () => {
   });
 
   it('renders the projections page, horizon and actions escaped', () => {
-    const page = renderProjectionsPage([status], horizon, { actions: true }).text;
+    const page = renderProjectionsPage([status], horizon, hostile, { actions: true }).text;
     expectEscaped(page);
     expect(page).toContain('<meta http-equiv="refresh" content="5">');
     expect(page).toContain(`/projections/${escapeHtml(encodeURIComponent(hostile))}/resume`);
     expect(page).toContain('<td class="num">42</td>');
     expect(page).toContain('<td class="num">13 s</td>');
-    expect(renderProjectionsPage([status], horizon, { actions: false }).text).not.toContain('/resume');
+    expect(renderProjectionsPage([status], horizon, hostile, { actions: false }).text).not.toContain('/resume');
   });
 
   it('renders parked events, the browser and one event escaped; actions only when enabled', () => {

@@ -1,4 +1,5 @@
-import type { ConsoleEvent, EventPage } from '../sql/browse-events.js';
+import type { EventPage } from '../sql/browse-events.js';
+import type { ConsoleEvent } from '../sql/console-event.js';
 import { html, jsonText, queryString, type Html } from './html.js';
 import { MAX_CHAIN_WINDOW, type EventQuery } from './parse-request.js';
 import { renderLayout, type PageContext } from './render-layout.js';

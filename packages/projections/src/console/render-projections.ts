@@ -50,8 +50,9 @@ ${
 }
 
 /** The console's home page: every projection, then the horizon; refreshes itself every 5 s. */
-export function renderProjectionsPage(statuses: readonly Status[], horizon: Horizon, context: PageContext): Html {
-  const body = html`<table id="projections"><thead><tr>
+export function renderProjectionsPage(statuses: readonly Status[], horizon: Horizon, readAt: string, context: PageContext): Html {
+  const body = html`<p class="muted">Status read at ${readAt}.</p>
+<table id="projections"><thead><tr>
 <th>projection</th><th>state</th><th>owner</th><th>applied / head</th><th>lag (events)</th><th>lag (age)</th><th>version</th><th>rebuild</th><th>parked</th><th>last error</th>
 </tr></thead><tbody>
 ${statuses.map((s) => projectionRow(s, context))}

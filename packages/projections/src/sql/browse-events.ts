@@ -1,17 +1,6 @@
 import type { EventStoreTables } from '@tally/eventstore';
 import { sql, type Kysely } from 'kysely';
-
-/** An event as the console shows it: as stored (not upcast), positions as decimal strings. */
-export interface ConsoleEvent {
-  readonly position: string;
-  readonly transactionId: string;
-  readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly tags: readonly string[];
-  readonly metadata: Readonly<Record<string, unknown>>;
-  readonly occurredAt: string;
-}
+import { consoleEventColumns, toConsoleEvent, type ConsoleEvent } from './console-event.js';
 
 /** What the event browser filters by: types (any of), a tag, and one bound of the page (keyset on position). */
 export interface EventFilter {
@@ -29,21 +18,6 @@ export interface EventPage {
 }
 
 type EventsDb = Kysely<EventStoreTables>;
-
-const columns = ['position', 'transaction_id', 'id', 'type', 'data', 'tags', 'metadata', 'occurred_at'] as const;
-
-type Row = { position: string; transaction_id: string; id: string; type: string; data: unknown; tags: string[]; metadata: Record<string, unknown>; occurred_at: Date };
-
-export const toConsoleEvent = (row: Row): ConsoleEvent => ({
-  position: row.position,
-  transactionId: row.transaction_id,
-  id: row.id,
-  type: row.type,
-  data: row.data,
-  tags: row.tags,
-  metadata: row.metadata,
-  occurredAt: row.occurred_at.toISOString(),
-});
 
 /**
  * The events matching `filter` (every value bound), as a keyset page: `after` → the `limit` first above it;
@@ -66,7 +40,7 @@ export async function browseEvents(
     return q;
   };
   const ascending = page.after !== undefined;
-  let q = matching().select(columns);
+  let q = matching().select(consoleEventColumns);
   if (page.after !== undefined) q = q.where('position', '>', page.after.toString());
   if (page.before !== undefined) q = q.where('position', '<', page.before.toString());
   const rows = await q
