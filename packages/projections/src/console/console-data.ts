@@ -59,12 +59,15 @@ export function createConsoleData(projector: Projector, store: Pick<EventStore<E
   /** The last read that succeeded (and when it started), and the one in flight: one at a time, shared. */
   let last: { at: number; value: Overview } | undefined;
   let reading: Promise<Overview> | undefined;
+  /** Bumped by each action: a read that began before it is not kept (it may not show the action). */
+  let generation = 0;
   const refresh = () =>
     (reading ??= (async () => {
       const at = Date.now();
+      const started = generation;
       try {
         const value = await readOverview();
-        last = { at, value };
+        if (started === generation) last = { at, value };
         return value;
       } finally {
         reading = undefined;
@@ -111,13 +114,23 @@ export function createConsoleData(projector: Projector, store: Pick<EventStore<E
       return { event, chain: { correlated, window, causes, unresolvedCause } };
     },
     async act(name, action, position) {
-      last = undefined; // the next page shows what the action did
-      if (action === 'resume') return { resumed: await projector.resume(name) };
-      if (action === 'skip') {
-        if (position === undefined) throw new ConsoleRequestError('INVALID_REQUEST', 'position: skip needs the position of the parked event', 'position');
-        return projector.skipParked(name, { position });
+      // The next page shows what the action did: no read begun before it ends is kept, nor shared after it.
+      const forget = () => {
+        last = undefined;
+        reading = undefined;
+        generation += 1;
+      };
+      forget();
+      try {
+        if (action === 'resume') return { resumed: await projector.resume(name) };
+        if (action === 'skip') {
+          if (position === undefined) throw new ConsoleRequestError('INVALID_REQUEST', 'position: skip needs the position of the parked event', 'position');
+          return await projector.skipParked(name, { position });
+        }
+        return await projector.retryParked(name, position === undefined ? {} : { position });
+      } finally {
+        forget();
       }
-      return projector.retryParked(name, position === undefined ? {} : { position });
     },
   };
 }
