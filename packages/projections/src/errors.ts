@@ -13,7 +13,11 @@ export type ProjectionErrorCode =
   | 'BATCH_ABANDONED'
   | 'CATCH_UP_FAILED'
   | 'PROJECTOR_STOPPED'
-  | 'PARKED_EVENT_NOT_FOUND';
+  | 'PARKED_EVENT_NOT_FOUND'
+  | 'INVALID_REQUEST'
+  | 'NOT_FOUND'
+  | 'CONSOLE_READ_ONLY'
+  | 'ADMIN_TOKEN_INVALID';
 
 /** Base class of every error `@tally/projections` throws; `code` is stable and meant for programs. */
 export class ProjectionError extends Error {
@@ -109,6 +113,31 @@ export class ParkedEventNotFoundError extends ProjectionError {
     readonly position: bigint,
   ) {
     super('PARKED_EVENT_NOT_FOUND', `projection "${projection}" has no parked event at position ${position}`);
+  }
+}
+
+/** The codes of {@link ConsoleRequestError}. */
+export type ConsoleRequestCode = Extract<ProjectionErrorCode, 'INVALID_REQUEST' | 'NOT_FOUND' | 'CONSOLE_READ_ONLY' | 'ADMIN_TOKEN_INVALID'>;
+
+/**
+ * A request to the projector's HTTP console or JSON API was refused: `INVALID_REQUEST` (a malformed parameter or
+ * body: answered 400), `NOT_FOUND` (no such page or event: 404), `CONSOLE_READ_ONLY` (an action, and no admin token is configured: 403) or
+ * `ADMIN_TOKEN_INVALID` (an action with a missing or wrong token: 403). Nothing was changed.
+ */
+export class ConsoleRequestError extends ProjectionError {
+  declare readonly code: ConsoleRequestCode;
+  constructor(
+    code: ConsoleRequestCode,
+    message: string,
+    /** The request parameter at fault, for `INVALID_REQUEST`. */
+    readonly parameter?: string,
+  ) {
+    super(code, message);
+  }
+
+  /** The HTTP status it is answered with. */
+  get status(): 400 | 403 | 404 {
+    return this.code === 'INVALID_REQUEST' ? 400 : this.code === 'NOT_FOUND' ? 404 : 403;
   }
 }
 

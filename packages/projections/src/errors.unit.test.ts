@@ -5,12 +5,14 @@ import {
   CatchUpError,
   CheckpointMovedError,
   ConfigurationError,
+  ConsoleRequestError,
   HandlerTimeoutError,
   ProjectionError,
   type ProjectionErrorCode,
   ProjectionHandlerError,
   ProjectorStoppedError,
   UnknownProjectionError,
+  type ConsoleRequestCode,
 } from './errors.js';
 
 describe('the errors of @tally/projections', () => {
@@ -24,6 +26,10 @@ describe('the errors of @tally/projections', () => {
       [new BatchAbandonedError('p', 'stopping'), 'BATCH_ABANDONED'],
       [new CatchUpError('p', 'late'), 'CATCH_UP_FAILED'],
       [new ProjectorStoppedError('status'), 'PROJECTOR_STOPPED'],
+      [new ConsoleRequestError('INVALID_REQUEST', 'limit: bad', 'limit'), 'INVALID_REQUEST'],
+      [new ConsoleRequestError('NOT_FOUND', 'no event'), 'NOT_FOUND'],
+      [new ConsoleRequestError('CONSOLE_READ_ONLY', 'read-only'), 'CONSOLE_READ_ONLY'],
+      [new ConsoleRequestError('ADMIN_TOKEN_INVALID', 'wrong token'), 'ADMIN_TOKEN_INVALID'],
     ];
     for (const [error, code] of errors) {
       expect(error).toBeInstanceOf(ProjectionError);
@@ -31,6 +37,11 @@ describe('the errors of @tally/projections', () => {
       expect(error.name).toBe(error.constructor.name);
     }
     expect(new Set(errors.map(([, code]) => code)).size).toBe(errors.length);
+  });
+
+  it('ConsoleRequestError answers 400, 404 or 403 by its code', () => {
+    const codes: ConsoleRequestCode[] = ['INVALID_REQUEST', 'NOT_FOUND', 'CONSOLE_READ_ONLY', 'ADMIN_TOKEN_INVALID'];
+    expect(codes.map((code) => new ConsoleRequestError(code, 'x').status)).toEqual([400, 404, 403, 403]);
   });
 
   it('ConfigurationError has the store’s code for the same mistake', () => {

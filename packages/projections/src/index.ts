@@ -9,6 +9,7 @@ export {
   CatchUpError,
   CheckpointMovedError,
   ConfigurationError,
+  ConsoleRequestError,
   HandlerTimeoutError,
   ProjectionError,
   ParkedEventNotFoundError,
@@ -16,7 +17,7 @@ export {
   ProjectorStoppedError,
   UnknownProjectionError,
 } from './errors.js';
-export type { ProjectionErrorCode } from './errors.js';
+export type { ConsoleRequestCode, ProjectionErrorCode } from './errors.js';
 export { silentLogger } from './logger.js';
 export type { ProjectorLogger } from './logger.js';
 export { migrateProjector } from './schema/migrate.js';

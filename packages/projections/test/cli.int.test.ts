@@ -59,6 +59,33 @@ describe('tally-projector CLI', () => {
     expect(worker.output()).toContain('"msg":"stopped"');
   });
 
+  it('start --http-port serves the console, its API, /metrics and /health on 127.0.0.1; the same --metrics-port is that one server', async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    // Same port for both: one server (a second listen on the port would fail with EADDRINUSE and the worker exit).
+    const worker = cli(['start', '--http-port', String(port), '--metrics-port', String(port), '--worker-id', 'cli-http']);
+    expect(await eventually(async () => worker.output().includes('"msg":"ready"'), 20_000)).toBe(true);
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('tally_projection_owned{projection="cli-balances"} 1');
+    const api = (await (await fetch(`${base}/api/projections`)).json()) as { projections: { name: string; owner: string }[] };
+    expect(api.projections).toMatchObject([{ name: 'cli-balances', owner: 'cli-http' }]);
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('read-only');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+
+    // Different ports: the console on --http-port, and /metrics alone on --metrics-port (every interface, as before).
+    const both = cli(['start', '--http-port', String(port), '--metrics-port', String(metricsPort), '--worker-id', 'cli-http-2']);
+    expect(await eventually(async () => both.output().includes('"msg":"ready"'), 20_000)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/api/projections`)).status).toBe(404);
+    expect((await fetch(`${base}/api/horizon`)).status).toBe(200);
+    both.child.kill('SIGTERM');
+    expect(await both.exited).toBe(0);
+  });
+
   it('names the transaction holding the horizon in status and in /metrics', async () => {
     const port = await freePort();
     const worker = cli(['start', '--metrics-port', String(port), '--worker-id', 'cli-2']);

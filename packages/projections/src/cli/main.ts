@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { createEventStore, type EventShape } from '@tally/eventstore';
+import { createEventStore, type EventShape, type EventStore } from '@tally/eventstore';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { createProjector, type Projector } from '../create-projector.js';
 import { coerceError } from '../errors.js';
 import { loadConfig } from './config.js';
-import { startMetricsServer } from './metrics-server.js';
+import { startHttpServer, type HttpServer } from '../console/http-server.js';
 
 const logger = pino({ name: 'tally-projector' });
 
@@ -15,7 +15,15 @@ const integer = (value: string) => {
   return n;
 };
 
-async function open(configPath: string, workerId?: string): Promise<{ projector: Projector; close: (stopTimeoutMs?: number) => Promise<void> }> {
+interface Opened {
+  projector: Projector;
+  store: EventStore<EventShape>;
+  connectionString: string;
+  schema: string;
+  close: (stopTimeoutMs?: number) => Promise<void>;
+}
+
+async function open(configPath: string, workerId?: string): Promise<Opened> {
   const config = await loadConfig(configPath);
   const store = createEventStore<EventShape>({
     connectionString: config.connectionString,
@@ -38,6 +46,9 @@ async function open(configPath: string, workerId?: string): Promise<{ projector:
   });
   return {
     projector,
+    store,
+    connectionString: config.connectionString,
+    schema: config.schema ?? 'tally',
     close: async (stopTimeoutMs) => {
       await projector.stop(stopTimeoutMs === undefined ? {} : { timeoutMs: stopTimeoutMs });
       await store.close();
@@ -47,19 +58,58 @@ async function open(configPath: string, workerId?: string): Promise<{ projector:
 
 const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 
+interface StartOptions {
+  config: string;
+  metricsPort?: number;
+  httpPort?: number;
+  httpHost: string;
+  adminToken?: string;
+  workerId?: string;
+  shutdownTimeout: number;
+}
+
+/**
+ * `--http-port`: the console, its API, /metrics and /health, on `--http-host`; `--metrics-port`: /metrics and
+ * /health on every interface, as before. The same port given to both is one server (the console's).
+ */
+async function startServers(opened: Opened, options: StartOptions, healthy: () => boolean): Promise<HttpServer[]> {
+  const servers: HttpServer[] = [];
+  const adminToken = options.adminToken ?? process.env.TALLY_ADMIN_TOKEN;
+  if (options.httpPort !== undefined) {
+    servers.push(
+      await startHttpServer({
+        projector: opened.projector,
+        logger,
+        port: options.httpPort,
+        host: options.httpHost,
+        healthy,
+        console: { store: opened.store, connectionString: opened.connectionString, schema: opened.schema, ...(adminToken ? { adminToken } : {}) },
+      }),
+    );
+  }
+  if (options.metricsPort !== undefined && options.metricsPort !== options.httpPort) {
+    servers.push(await startHttpServer({ projector: opened.projector, logger, port: options.metricsPort, host: null, healthy }));
+  }
+  return servers;
+}
+
 const program = new Command('tally-projector').description('Runs Tally projections');
 
 program
   .command('start')
   .description('run projections until SIGTERM/SIGINT (several workers share them)')
   .requiredOption('--config <module>', 'module whose default export is { projections, connectionString? }')
-  .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port', integer)
+  .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port (every interface)', integer)
+  .option('--http-port <port>', 'serve the web console at /, its JSON API at /api, /metrics and /health on this port', integer)
+  .option('--http-host <host>', 'interface of --http-port', '127.0.0.1')
+  .option('--admin-token <token>', 'allow the console\'s actions (retry, skip, resume) with this token (else read-only); prefer TALLY_ADMIN_TOKEN, which ps does not show')
   .option('--worker-id <id>', 'worker id shown in status and logs')
   .option('--shutdown-timeout <ms>', 'longest shutdown; batches in flight are abandoned after 3/4 of it', integer, 15_000)
-  .action(async (options: { config: string; metricsPort?: number; workerId?: string; shutdownTimeout: number }) => {
-    const { projector, close } = await open(options.config, options.workerId);
+  .action(async (options: StartOptions) => {
+    const opened = await open(options.config, options.workerId);
+    const { projector, close } = opened;
     let stopping = false;
-    const server = options.metricsPort === undefined ? undefined : await startMetricsServer(projector, options.metricsPort, () => !stopping);
+    const servers = await startServers(opened, options, () => !stopping);
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
@@ -71,7 +121,7 @@ program
       // Batches in flight get three quarters of the timeout to commit; a hung one is then abandoned (rolled back),
       // so the locks and pools close in the rest and the exit is clean.
       void close(Math.floor((options.shutdownTimeout * 3) / 4))
-        .then(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())))
+        .then(() => Promise.all(servers.map((server) => server.close())))
         .then(() => {
           clearTimeout(timer);
           logger.info('stopped');
@@ -85,7 +135,7 @@ program
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     await projector.start();
-    logger.info({ workerId: projector.workerId, metricsPort: options.metricsPort }, 'ready');
+    logger.info({ workerId: projector.workerId, metricsPort: options.metricsPort, httpPort: options.httpPort, httpHost: options.httpPort === undefined ? undefined : options.httpHost }, 'ready');
   });
 
 program
