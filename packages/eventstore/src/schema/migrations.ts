@@ -4,6 +4,7 @@ import { appendHeadMigration } from './0002-append-head.js';
 import { eventTagsMigration } from './0003-event-tags.js';
 import { horizonMigration } from './0004-horizon.js';
 import { decisionSnapshotsMigration } from './0005-decision-snapshots.js';
+import { eventSealsMigration } from './0008-event-seals.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -17,5 +18,6 @@ export function migrations(schema: string): Record<string, Migration> {
     '0003_event_tags': eventTagsMigration(s),
     '0004_horizon': horizonMigration(s),
     '0005_decision_snapshots': decisionSnapshotsMigration(s),
+    '0008_event_seals': eventSealsMigration(s),
   };
 }

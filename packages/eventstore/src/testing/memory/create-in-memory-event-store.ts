@@ -5,6 +5,7 @@ import type { EventShape } from '../../types.js';
 import { MemoryRuntime, type InMemoryEventStoreOptions } from './memory-runtime.js';
 import { createMemorySession } from './memory-session.js';
 import { settledCheckpointOf } from './memory-settled.js';
+import { MemorySeals } from './memory-seals.js';
 import { MemorySnapshots } from './memory-snapshots.js';
 import { MemoryTransaction } from './memory-transaction.js';
 
@@ -37,6 +38,7 @@ const owners = new WeakMap<object, MemoryRuntime>();
 export function createInMemoryEventStore<E extends EventShape>(options: InMemoryEventStoreOptions = {}): InMemoryEventStore<E> {
   const runtime = new MemoryRuntime(options);
   const snapshots = new MemorySnapshots();
+  const seals = new MemorySeals(runtime.log);
   return {
     ...createMemorySession<E>(runtime, undefined),
     schema: runtime.schema,
@@ -70,6 +72,8 @@ export function createInMemoryEventStore<E extends EventShape>(options: InMemory
         return value;
       }),
     horizon: () => runtime.guard(() => ({ settled: settledCheckpointOf(runtime.log), blockers: [], unsettledEvents: 0 })),
+    seal: () => runtime.guard(() => seals.seal()),
+    verify: (verifyOptions = {}) => runtime.guard(() => seals.verify(verifyOptions)),
     loadSnapshot: (decision, key) => runtime.guard(() => snapshots.load(decision, key)),
     saveSnapshot: (snapshot) => runtime.guard(() => snapshots.save(snapshot)),
     close: async () => {

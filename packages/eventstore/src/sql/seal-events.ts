@@ -1,0 +1,67 @@
+import { EVENT_DIGEST_SQL, GENESIS_CHAIN_SQL } from './seal-digest.js';
+import type { StatementRunner } from './runner.js';
+
+/** One new seal, as `sealBatch` wrote it. */
+export interface SealRow {
+  readonly seal: string;
+  readonly events: number;
+  readonly chain: string;
+  readonly last_transaction_id: string;
+  readonly last_position: string;
+}
+
+/**
+ * Seals the next settled events (at most `limit`) after the last seal, below `horizon` (from `settle()`, computed
+ * before and outside this transaction, as for `readSettled`: every transaction below it has ended, and this
+ * statement's snapshot is newer, so the events it reads in `(transaction_id, position)` order can never be
+ * joined by one behind them). Must run in a transaction that holds the seal lock, so the last seal it reads is
+ * the last there is. Returns nothing when there is nothing to seal.
+ */
+export async function sealBatch(run: StatementRunner, schema: string, horizon: bigint, limit: number): Promise<SealRow | undefined> {
+  const s = `"${schema}"`;
+  const rows = await run<SealRow>(
+    `
+WITH last AS (
+  SELECT seal, chain, last_transaction_id, last_position FROM ${s}.event_seals ORDER BY seal DESC LIMIT 1
+), start AS (
+  SELECT coalesce((SELECT seal FROM last), 0) AS seal,
+         coalesce((SELECT chain FROM last), ${GENESIS_CHAIN_SQL}) AS chain,
+         coalesce((SELECT last_transaction_id FROM last), '0'::xid8) AS transaction_id,
+         coalesce((SELECT last_position FROM last), 0) AS position
+), batch AS MATERIALIZED (
+  SELECT e.transaction_id, e.position, ${EVENT_DIGEST_SQL} AS digest
+    FROM ${s}.events e, start
+   WHERE (e.transaction_id, e.position) > (start.transaction_id, start.position)
+     AND e.transaction_id < $1::xid8
+   ORDER BY e.transaction_id, e.position
+   LIMIT $2
+), sealed AS (
+  SELECT array_agg(position ORDER BY transaction_id, position) AS positions,
+         string_agg(digest, ''::bytea ORDER BY transaction_id, position) AS digests,
+         (array_agg(transaction_id ORDER BY transaction_id DESC, position DESC))[1] AS last_transaction_id,
+         (array_agg(position ORDER BY transaction_id DESC, position DESC))[1] AS last_position,
+         min(position) AS min_position, max(position) AS max_position
+    FROM batch
+)
+INSERT INTO ${s}.event_seals (seal, last_transaction_id, last_position, min_position, max_position, positions, digests, chain)
+SELECT start.seal + 1, sealed.last_transaction_id, sealed.last_position, sealed.min_position, sealed.max_position,
+       sealed.positions, sealed.digests, sha256(start.chain || sealed.digests)
+  FROM start, sealed
+ WHERE sealed.positions IS NOT NULL
+RETURNING seal::text, cardinality(positions) AS events, encode(chain, 'hex') AS chain,
+          last_transaction_id::text, last_position::text`,
+    [horizon.toString(), limit],
+    `tally_seal_${schema}`,
+  );
+  return rows[0];
+}
+
+/** The last seal, if any: `<seal>:<chain in hex>`, and where it ends. */
+export async function lastSeal(run: StatementRunner, schema: string): Promise<Omit<SealRow, 'events'> | undefined> {
+  const rows = await run<Omit<SealRow, 'events'>>(
+    `SELECT seal::text, encode(chain, 'hex') AS chain, last_transaction_id::text, last_position::text
+       FROM "${schema}".event_seals ORDER BY seal DESC LIMIT 1`,
+    [],
+  );
+  return rows[0];
+}

@@ -1,0 +1,41 @@
+import { parseSealHead } from '../../seal-head.js';
+import { MAX_POSITION, validatePosition } from '../../validation.js';
+import type { SealResult, VerifyOptions, VerifyResult } from '../../verify-types.js';
+import type { MemoryLog } from './memory-log.js';
+
+/**
+ * `seal()` and `verify()` of the memory store. Nothing outside the store object can change its events, so there
+ * is no chain to keep: `seal()` marks how far the log is sealed (every committed event is settled here), and
+ * `verify()` counts the sealed and unsealed events of the range, validating its options as the PostgreSQL store
+ * does. There is no head (`head` stays absent; an `expectedHead` is only checked for its form).
+ */
+export class MemorySeals {
+  #sealed = 0;
+
+  constructor(private readonly log: MemoryLog) {}
+
+  seal(): SealResult {
+    const records = this.log.records;
+    const sealed = records.length - this.#sealed;
+    this.#sealed = records.length;
+    const last = records[this.#sealed - 1];
+    return { sealed, ...(last ? { sealedThrough: { transactionId: last.transactionId, position: last.position } } : {}) };
+  }
+
+  verify(options: VerifyOptions): VerifyResult {
+    validatePosition(options.from, 'options.from');
+    validatePosition(options.to, 'options.to');
+    if (options.expectedHead !== undefined) parseSealHead(options.expectedHead);
+    const from = options.from ?? 0n;
+    const to = options.to ?? MAX_POSITION;
+    const records = this.log.records;
+    const inRange = (index: number) => records[index]!.position >= from && records[index]!.position <= to;
+    let checked = 0;
+    let unsealed = 0;
+    for (let i = 0; i < records.length; i++) {
+      if (inRange(i)) i < this.#sealed ? checked++ : unsealed++;
+    }
+    const last = records[this.#sealed - 1];
+    return { ok: true, checked, unsealed, ...(last ? { sealedThrough: { transactionId: last.transactionId, position: last.position } } : {}) };
+  }
+}

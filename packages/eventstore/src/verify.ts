@@ -1,0 +1,96 @@
+import { parseSealHead } from './seal-head.js';
+import { lastSeal } from './sql/seal-events.js';
+import { compareRun, eventsAfter, firstBrokenSeal, sealChain, sealExtents, sealsTouching, type SealExtent } from './sql/verify-seals.js';
+import type { StatementRunner } from './sql/runner.js';
+import type { StoreRuntime } from './store-runtime.js';
+import type { SettledCheckpoint } from './types.js';
+import { MAX_POSITION, validatePosition } from './validation.js';
+import type { VerifyOptions, VerifyProblem, VerifyResult } from './verify-types.js';
+
+/** Sealed events compared per statement (a few seals). */
+const EVENTS_PER_COMPARISON = 50_000;
+const origin: SettledCheckpoint = { transactionId: 0n, position: 0n };
+
+/**
+ * The store's `verify()`: recomputes the digest of every sealed event in the range from what is stored, and
+ * compares them, in the chain's order, with the seals; checks that each seal's chain value follows from the
+ * one before (all seals: cheap, no events read), and that `expectedHead` is still in the chain.
+ * @throws {InvalidQueryError} `INVALID_OPTION` for a bad `from`, `to` or `expectedHead`
+ */
+export function verifyStore(runtime: StoreRuntime, options: VerifyOptions): Promise<VerifyResult> {
+  return runtime.guard(async () => {
+    validatePosition(options.from, 'options.from');
+    validatePosition(options.to, 'options.to');
+    const expected = options.expectedHead === undefined ? undefined : parseSealHead(options.expectedHead);
+    const range = { from: options.from ?? 0n, to: options.to ?? MAX_POSITION };
+    const run = runtime.rootRun;
+    const { schema } = runtime.settings;
+    const last = await lastSeal(run, schema);
+    const chain = await firstBrokenSeal(run, schema);
+    const trustedLast = chain.broken === undefined ? (last ? BigInt(last.seal) : 0n) : chain.broken - 1n;
+
+    let checked = 0;
+    let found: { position: bigint; problem: VerifyProblem } | undefined;
+    const touching = await sealsTouching(run, schema, range.from, range.to);
+    if (touching && touching.first <= trustedLast) {
+      const compared = await compareSeals(run, schema, touching.first, touching.last < trustedLast ? touching.last : trustedLast, range);
+      checked = compared.checked;
+      found = compared.found;
+    }
+    if (!found && chain.broken !== undefined) {
+      const before = trustedLast === 0n ? origin : endOf((await sealExtents(run, schema, trustedLast, trustedLast))[0]!);
+      const next = (await eventsAfter(run, schema, before, range)).first ?? (await sealChain(run, schema, chain.broken))?.firstPosition;
+      found = { position: next ?? 0n, problem: 'seal' };
+    }
+    if (!found && expected) {
+      const anchored = await sealChain(run, schema, expected.seal);
+      if (anchored?.chain !== expected.chain) found = { position: anchored?.firstPosition ?? 0n, problem: 'head' };
+    }
+
+    const sealedThrough = last ? { transactionId: BigInt(last.last_transaction_id), position: BigInt(last.last_position) } : undefined;
+    const { count: unsealed } = await eventsAfter(run, schema, sealedThrough ?? origin, range);
+    return {
+      ok: found === undefined,
+      checked,
+      ...(found ? { firstBroken: found.position, problem: found.problem } : {}),
+      ...(last && sealedThrough ? { head: `${last.seal}:${last.chain}`, sealedThrough } : {}),
+      unsealed,
+    };
+  }, 'read');
+}
+
+/** Compares seals `first`..`last` with the events, a few seals per statement, up to the first difference. */
+async function compareSeals(
+  run: StatementRunner,
+  schema: string,
+  first: bigint,
+  last: bigint,
+  range: { from: bigint; to: bigint },
+): Promise<{ checked: number; found?: { position: bigint; problem: VerifyProblem } }> {
+  // The seal before `first` gives where its events start.
+  const extents = await sealExtents(run, schema, first - 1n, last);
+  let after = extents[0]?.seal === first - 1n ? endOf(extents.shift()!) : origin;
+  let checked = 0;
+  while (extents.length > 0) {
+    const group: SealExtent[] = [];
+    let events = 0;
+    while (extents.length > 0 && (group.length === 0 || events + extents[0]!.events <= EVENTS_PER_COMPARISON)) {
+      events += extents[0]!.events;
+      group.push(extents.shift()!);
+    }
+    const through = endOf(group[group.length - 1]!);
+    const result = await compareRun(run, schema, { first: group[0]!.seal, last: group[group.length - 1]!.seal }, after, through, range);
+    checked += result.checked;
+    if (result.broken) {
+      const { sealed, actual } = result.broken;
+      if (sealed === null) return { checked, found: { position: actual!, problem: 'unsealed-event' } };
+      return { checked, found: { position: sealed, problem: sealed === actual ? 'altered' : 'missing' } };
+    }
+    after = through;
+  }
+  return { checked };
+}
+
+function endOf(extent: SealExtent): SettledCheckpoint {
+  return { transactionId: extent.lastTransactionId, position: extent.lastPosition };
+}
