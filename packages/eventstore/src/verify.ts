@@ -82,9 +82,11 @@ async function compareSeals(
     const result = await compareRun(run, schema, { first: group[0]!.seal, last: group[group.length - 1]!.seal }, after, through, range);
     checked += result.checked;
     if (result.broken) {
-      const { sealed, actual } = result.broken;
-      if (sealed === null) return { checked, found: { position: actual!, problem: 'unsealed-event' } };
-      return { checked, found: { position: sealed, problem: sealed === actual ? 'altered' : 'missing' } };
+      const { sealed, actual, actualSealed } = result.broken;
+      if (actual !== null && (sealed === null || (actual !== sealed && !actualSealed))) {
+        return { checked, found: { position: actual, problem: 'unsealed-event' } };
+      }
+      return { checked, found: { position: sealed!, problem: sealed === actual ? 'altered' : 'missing' } };
     }
     after = through;
   }

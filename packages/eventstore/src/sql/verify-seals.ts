@@ -46,7 +46,14 @@ export interface RunComparison {
   /** Sealed events of the range that were compared. */
   readonly checked: number;
   /** The first place where the seals and the events differ, in the chain's order. */
-  readonly broken?: { readonly sealed: bigint | null; readonly actual: bigint | null };
+  readonly broken?: {
+    /** The sealed position at that place (none: more events than sealed). */
+    readonly sealed: bigint | null;
+    /** The stored event at that place (none: fewer events than sealed). */
+    readonly actual: bigint | null;
+    /** Whether the stored event's position is sealed somewhere in the run (false: it was inserted). */
+    readonly actualSealed: boolean;
+  };
 }
 
 /**
@@ -66,21 +73,24 @@ export async function compareRun(
   range: { readonly from: bigint; readonly to: bigint },
 ): Promise<RunComparison> {
   const s = `"${schema}"`;
-  const rows = await run<{ checked: string; sealed: string | null; actual: string | null }>(
+  const rows = await run<{ checked: string; sealed: string | null; actual: string | null; actual_sealed: boolean }>(
     `
 WITH seal AS MATERIALIZED (
   -- The digests detoasted once per seal (a substring per event of the stored value would fetch it again each time).
   SELECT seal, positions, digests || ''::bytea AS digests FROM ${s}.event_seals WHERE seal BETWEEN $1 AND $2
 ), sealed AS (
-  SELECT p.position, substring(s.digests FROM (p.ord::int - 1) * 32 + 1 FOR 32) AS digest,
-         row_number() OVER (ORDER BY s.seal, p.ord) AS place
-    FROM seal s, unnest(s.positions) WITH ORDINALITY AS p(position, ord)
-   WHERE p.position BETWEEN $3 AND $4
+  -- OFFSET 0 keeps the subqueries apart: each row is cut down to its digest before the sort of the window (else
+  -- the sort carries every seal's whole digests, or every event's whole row, along).
+  SELECT position, digest, row_number() OVER (ORDER BY seal, ord) AS place
+    FROM (SELECT s.seal, p.ord, p.position, substring(s.digests FROM (p.ord::int - 1) * 32 + 1 FOR 32) AS digest
+            FROM seal s, unnest(s.positions) WITH ORDINALITY AS p(position, ord)
+           WHERE p.position BETWEEN $3 AND $4 OFFSET 0) x
 ), actual AS (
-  SELECT e.position, ${EVENT_DIGEST_SQL} AS digest, row_number() OVER (ORDER BY e.transaction_id, e.position) AS place
-    FROM ${s}.events e
-   WHERE (e.transaction_id, e.position) > ($5::xid8, $6::bigint) AND (e.transaction_id, e.position) <= ($7::xid8, $8::bigint)
-     AND e.position BETWEEN $3 AND $4
+  SELECT position, digest, row_number() OVER (ORDER BY transaction_id, position) AS place
+    FROM (SELECT e.transaction_id, e.position, ${EVENT_DIGEST_SQL} AS digest
+            FROM ${s}.events e
+           WHERE (e.transaction_id, e.position) > ($5::xid8, $6::bigint) AND (e.transaction_id, e.position) <= ($7::xid8, $8::bigint)
+             AND e.position BETWEEN $3 AND $4 OFFSET 0) x
 ), differing AS (
   SELECT s.position AS sealed, a.position AS actual
     FROM sealed s FULL JOIN actual a ON a.place = s.place
@@ -88,14 +98,16 @@ WITH seal AS MATERIALIZED (
    ORDER BY coalesce(s.place, a.place)
    LIMIT 1
 )
-SELECT (SELECT count(*) FROM sealed)::text AS checked, d.sealed::text, d.actual::text
+SELECT (SELECT count(*) FROM sealed)::text AS checked, d.sealed::text, d.actual::text,
+       EXISTS (SELECT 1 FROM sealed s WHERE s.position = d.actual) AS actual_sealed
   FROM (SELECT 1) one LEFT JOIN differing d ON true`,
     [seals.first, seals.last, range.from, range.to, after.transactionId, after.position, through.transactionId, through.position].map(String),
   );
   const row = rows[0]!;
   const checked = Number(row.checked);
   if (row.sealed === null && row.actual === null) return { checked };
-  return { checked, broken: { sealed: row.sealed === null ? null : BigInt(row.sealed), actual: row.actual === null ? null : BigInt(row.actual) } };
+  const actual = row.actual === null ? null : BigInt(row.actual);
+  return { checked, broken: { sealed: row.sealed === null ? null : BigInt(row.sealed), actual, actualSealed: row.actual_sealed } };
 }
 
 /** The chain value of seal `seal` (hex), if it exists, and its first position. */
