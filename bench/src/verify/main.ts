@@ -1,0 +1,152 @@
+/**
+ * Benchmark of tamper evidence (issue 15): `store.seal()` and `store.verify()` events/s over a store of
+ * BENCH_VERIFY_EVENTS (default 1,000,000) events, on a fresh database (dropped at the end), and where the event
+ * digests are best computed: in PostgreSQL (what `verify()` does: digests computed and compared on the server,
+ * only the answer comes back) or in Node (the canonical texts fetched page by page and hashed with node:crypto).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @tally/bench run bench:verify
+ *
+ * Loading: the store's own append path (`store.append`), batches of 1,000 events from 4 concurrent clients:
+ * slower than an INSERT … SELECT generate_series, but the rows are exactly what appends store (ids, tags,
+ * metadata, occurred_at). Writes docs/benchmarks.md between `<!-- verify:start -->` and `<!-- verify:end -->`.
+ */
+import { createHash } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { createEventStore, type NewEvent } from '@tally/eventstore';
+import pg from 'pg';
+import { createBenchDatabase, machineInfo } from '../db.js';
+import { writeMarkedSection } from '../doc-sections.js';
+import { deposit, type TallyBenchEvent } from '../events.js';
+import { formatRate, intEnv, median } from '../measure.js';
+import { revision } from '../revision.js';
+import { mdTable, textTable } from '../tables.js';
+
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+const total = intEnv('BENCH_VERIFY_EVENTS', 1_000_000);
+const rounds = intEnv('BENCH_VERIFY_ROUNDS', 3);
+const batch = 1000;
+const clients = 4;
+const schema = 'tally_verify';
+const log = (line: string) => console.log(line);
+
+/** The same text `seal()` and `verify()` hash (src/sql/seal-digest.ts), fetched instead of hashed on the server. */
+const canonicalText = `jsonb_build_array(e.position, e.id, e.type, e.data, e.tags, e.metadata, (extract(epoch FROM e.occurred_at) * 1000000)::bigint)::text`;
+
+function tallyDeposit(i: number): NewEvent<TallyBenchEvent> {
+  const event = deposit(`acct-${i % 1000}`, i);
+  return { type: event.type, data: event.data, tags: event.tags, metadata: event.metadata };
+}
+
+/** Every event's digest computed in Node: keyset pages of 50,000 canonical texts in the chain's order. */
+async function nodeDigests(url: string): Promise<{ seconds: number; events: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  let events = 0;
+  let after = ['0', '0'];
+  const chain = createHash('sha256');
+  try {
+    for (;;) {
+      const { rows } = await client.query<{ t: string; p: string; c: string }>(
+        `SELECT e.transaction_id::text AS t, e.position::text AS p, ${canonicalText} AS c FROM "${schema}".events e
+          WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) ORDER BY e.transaction_id, e.position LIMIT 50000`,
+        after,
+      );
+      for (const row of rows) chain.update(createHash('sha256').update(row.c).digest());
+      events += rows.length;
+      if (rows.length < 50_000) break;
+      after = [rows[rows.length - 1]!.t, rows[rows.length - 1]!.p];
+    }
+    chain.digest();
+    return { seconds: (performance.now() - started) / 1000, events };
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const db = await createBenchDatabase();
+  const store = createEventStore<TallyBenchEvent>({ connectionString: db.url, schema, maxConnections: clients + 2 });
+  try {
+    await store.migrate();
+    const info = await machineInfo(db);
+    log(`bench:verify on ${db.name}: loading ${total} events (store.append, ${batch} per append, ${clients} clients)`);
+    const loadStart = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < total) {
+          const from = next;
+          next += batch;
+          await store.append(Array.from({ length: Math.min(batch, total - from) }, (_, i) => tallyDeposit(from + i)));
+        }
+      }),
+    );
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query(`VACUUM ANALYZE "${schema}".events`);
+    await admin.end();
+
+    const sealStart = performance.now();
+    const sealed = await store.seal();
+    const sealSeconds = (performance.now() - sealStart) / 1000;
+    if (sealed.sealed !== total) throw new Error(`seal() sealed ${sealed.sealed} of ${total}`);
+
+    const verifySeconds: number[] = [];
+    const nodeSeconds: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const started = performance.now();
+      const result = await store.verify();
+      verifySeconds.push((performance.now() - started) / 1000);
+      if (!result.ok || result.checked !== total) throw new Error(`verify() gave ${JSON.stringify(result, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+      const node = await nodeDigests(db.url);
+      if (node.events !== total) throw new Error(`node digests: ${node.events} events`);
+      nodeSeconds.push(node.seconds);
+    }
+    const rangeStart = performance.now();
+    const range = await store.verify({ from: BigInt(total / 2), to: BigInt(total / 2 + 9999) });
+    const rangeMs = performance.now() - rangeStart;
+
+    const header = ['operation', 'events', 'seconds (median)', 'events/s'];
+    const row = (label: string, events: number, seconds: number) => [label, events.toLocaleString('en-US'), seconds.toFixed(2), formatRate(events / seconds)];
+    const rows = [
+      row('load: store.append, 1,000 per append, 4 clients', total, loadSeconds),
+      row('seal() of every event (one call)', total, sealSeconds),
+      row(`verify() of every event (SQL digests, median of ${rounds})`, total, median(verifySeconds)),
+      row(`digests in Node instead (texts fetched, node:crypto; median of ${rounds})`, total, median(nodeSeconds)),
+      row('verify({ from, to }) of 10,000 positions mid-store', range.checked, rangeMs / 1000),
+    ];
+    log(textTable(header, rows));
+    log(`verify rounds (s): ${verifySeconds.map((s) => s.toFixed(2)).join(', ')}; node rounds (s): ${nodeSeconds.map((s) => s.toFixed(2)).join(', ')}`);
+    const section = [
+      '<!-- verify:start -->',
+      '## Tamper evidence: seal() and verify()',
+      '',
+      '<!-- Generated by bench/src/verify/main.ts: do not edit by hand. -->',
+      '',
+      `\`DATABASE_URL=… pnpm --filter @tally/bench run bench:verify\` (${new Date().toISOString().slice(0, 16)} UTC, revision ${revision()}, ` +
+        `${info.cpus} cores, ${info.postgres.split(' on ')[0]}, load ${info.loadAverage.join(' / ')} at the start and ${loadavg().map((x) => x.toFixed(2)).join(' / ')} at the end). ` +
+        `${total.toLocaleString('en-US')} \`MoneyDeposited\` events with a tag and metadata, loaded through \`store.append\`; then one \`seal()\` of them all, ` +
+        `then ${rounds} rounds of a full \`verify()\` and of the same digests computed in Node.`,
+      '',
+      mdTable(header, rows),
+      '',
+      '- `verify()` computes every digest in PostgreSQL (`sha256()` over the canonical jsonb text, built in since PostgreSQL 11, no extension) and compares on the server: ' +
+        'only the answer leaves it. "Digests in Node" fetches the same canonical texts and hashes them with node:crypto, without comparing anything (it would still ' +
+        `have to fetch the seals and compare): ${(median(nodeSeconds) / median(verifySeconds)).toFixed(2)}× the time of the whole \`verify()\` in this run.`,
+      `- verify rounds (s): ${verifySeconds.map((s) => s.toFixed(2)).join(', ')}; Node rounds (s): ${nodeSeconds.map((s) => s.toFixed(2)).join(', ')}.`,
+      '<!-- verify:end -->',
+      '',
+    ].join('\n');
+    log(`wrote ${await writeMarkedSection('verify', section)}`);
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
