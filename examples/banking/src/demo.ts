@@ -11,6 +11,7 @@ import { BankError } from './domain/errors.js';
 import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
 import { stopOnSignals } from './shutdown.js';
+import { verifyStep } from './verify-step.js';
 
 const say = (line: string) => console.log(line);
 const opId = () => randomUUID();
@@ -93,6 +94,7 @@ try {
   say(statementTable(await bank.getStatement(bobId)));
   say('\n7. Temporal query: Bob’s account as of the millisecond of his deposit (folded from the events)');
   say(statementTable(await bank.getStatement(bobId, asOf)));
+  await verifyStep(bank.store, say);
   const events = await bank.store.read();
   say(`\n${events.events.length} events in the store; every balance above is a fold of them.`);
 } finally {
