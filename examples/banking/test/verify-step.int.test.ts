@@ -21,6 +21,11 @@ describe('the demo’s verify step', () => {
     expect(audit).toMatchObject({ ok: true, checked: events.length, unsealed: 0 });
     expect(lines.at(-1)).toContain(`${events.length} events checked`);
 
+    // The next audit, anchored on the head the first one printed, after more business.
+    await bank.withdraw({ accountId: a.accountId, amount: 2_00, withdrawalId: 'wd-verify-1' });
+    const next = await verifyStep(bank.store, () => {}, audit.head);
+    expect(next).toMatchObject({ ok: true, checked: events.length + 1, unsealed: 0 });
+
     const target = events.at(-1)!.position;
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
@@ -31,6 +36,6 @@ describe('the demo’s verify step', () => {
     } finally {
       await admin.end();
     }
-    await expect(verifyStep(bank.store, () => {})).rejects.toThrow(`altered at position ${target}`);
+    await expect(verifyStep(bank.store, () => {}, audit.head)).rejects.toThrow(`altered at position ${target}`);
   });
 });
