@@ -1,10 +1,9 @@
-import { parseSealHead } from './seal-head.js';
+import { parseVerifyOptions } from './parse-verify-options.js';
 import { lastSeal } from './sql/seal-events.js';
 import { compareRun, eventsAfter, firstBrokenSeal, sealChain, sealExtents, sealsTouching, type SealExtent } from './sql/verify-seals.js';
 import type { StatementRunner } from './sql/runner.js';
 import type { StoreRuntime } from './store-runtime.js';
 import type { SettledCheckpoint } from './types.js';
-import { MAX_POSITION, validatePosition } from './validation.js';
 import type { VerifyOptions, VerifyProblem, VerifyResult } from './verify-types.js';
 
 /** Sealed events compared per statement (a few seals). */
@@ -19,10 +18,7 @@ const origin: SettledCheckpoint = { transactionId: 0n, position: 0n };
  */
 export function verifyStore(runtime: StoreRuntime, options: VerifyOptions): Promise<VerifyResult> {
   return runtime.guard(async () => {
-    validatePosition(options.from, 'options.from');
-    validatePosition(options.to, 'options.to');
-    const expected = options.expectedHead === undefined ? undefined : parseSealHead(options.expectedHead);
-    const range = { from: options.from ?? 0n, to: options.to ?? MAX_POSITION };
+    const { expected, ...range } = parseVerifyOptions(options);
     const run = runtime.rootRun;
     const { schema } = runtime.settings;
     const last = await lastSeal(run, schema);

@@ -39,6 +39,7 @@ export function sealCases(shared: SharedStore): void {
       ['a negative from', { from: -1n }],
       ['a number for to', { to: 5 }],
       ['a head of another form', { expectedHead: 'not-a-head' }],
+      ['from past to', { from: 5n, to: 4n }],
     ])('refuses %s with INVALID_OPTION', async (_, options) => {
       await expect(shared.store.verify(options as VerifyOptions)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     });

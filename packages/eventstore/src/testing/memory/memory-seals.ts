@@ -1,5 +1,4 @@
-import { parseSealHead } from '../../seal-head.js';
-import { MAX_POSITION, validatePosition } from '../../validation.js';
+import { parseVerifyOptions } from '../../parse-verify-options.js';
 import type { SealResult, VerifyOptions, VerifyResult } from '../../verify-types.js';
 import type { MemoryLog } from './memory-log.js';
 
@@ -23,18 +22,15 @@ export class MemorySeals {
   }
 
   verify(options: VerifyOptions): VerifyResult {
-    validatePosition(options.from, 'options.from');
-    validatePosition(options.to, 'options.to');
-    if (options.expectedHead !== undefined) parseSealHead(options.expectedHead);
-    const from = options.from ?? 0n;
-    const to = options.to ?? MAX_POSITION;
+    const { from, to } = parseVerifyOptions(options);
     const records = this.log.records;
-    const inRange = (index: number) => records[index]!.position >= from && records[index]!.position <= to;
     let checked = 0;
     let unsealed = 0;
-    for (let i = 0; i < records.length; i++) {
-      if (inRange(i)) i < this.#sealed ? checked++ : unsealed++;
-    }
+    records.forEach((record, i) => {
+      if (record.position < from || record.position > to) return;
+      if (i < this.#sealed) checked++;
+      else unsealed++;
+    });
     const last = records[this.#sealed - 1];
     return { ok: true, checked, unsealed, ...(last ? { sealedThrough: { transactionId: last.transactionId, position: last.position } } : {}) };
   }
