@@ -22,7 +22,8 @@ export interface VerifyOptions {
  * - `unsealed-event`: an event inside the sealed part of the log that no seal holds (inserted later);
  * - `seal`: a seal's chain value does not follow from the seal before it (a seal was edited or deleted):
  *   `firstBroken` is the first event after the last seal that checks out;
- * - `head`: the seal named by `expectedHead` is gone or has another chain value (events and seals rewritten).
+ * - `head`: the seal named by `expectedHead` is gone or has another chain value (events and seals rewritten, or
+ *   the newest dropped): `firstBroken` is that seal's first event, or the first event after the seals left.
  */
 export type VerifyProblem = 'altered' | 'missing' | 'unsealed-event' | 'seal' | 'head';
 
@@ -32,7 +33,7 @@ export interface VerifyResult {
   readonly ok: boolean;
   /** Sealed events of the range compared with their seals. */
   readonly checked: number;
-  /** The position of the first event found broken (see {@link VerifyProblem}), when one was. */
+  /** The position of the first event found broken (see {@link VerifyProblem}), when there is one to name. */
   readonly firstBroken?: bigint;
   readonly problem?: VerifyProblem;
   /**

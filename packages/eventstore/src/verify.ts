@@ -26,7 +26,7 @@ export function verifyStore(runtime: StoreRuntime, options: VerifyOptions): Prom
     const trustedLast = chain.broken === undefined ? (last ? BigInt(last.seal) : 0n) : chain.broken - 1n;
 
     let checked = 0;
-    let found: { position: bigint; problem: VerifyProblem } | undefined;
+    let found: { position: bigint | undefined; problem: VerifyProblem } | undefined;
     const touching = await sealsTouching(run, schema, range.from, range.to);
     if (touching && touching.first <= trustedLast) {
       const compared = await compareSeals(run, schema, touching.first, touching.last < trustedLast ? touching.last : trustedLast, range);
@@ -36,11 +36,15 @@ export function verifyStore(runtime: StoreRuntime, options: VerifyOptions): Prom
     if (!found && chain.broken !== undefined) {
       const before = trustedLast === 0n ? origin : endOf((await sealExtents(run, schema, trustedLast, trustedLast))[0]!);
       const next = (await eventsAfter(run, schema, before, range)).first ?? (await sealChain(run, schema, chain.broken))?.firstPosition;
-      found = { position: next ?? 0n, problem: 'seal' };
+      found = { position: next, problem: 'seal' };
     }
     if (!found && expected) {
       const anchored = await sealChain(run, schema, expected.seal);
-      if (anchored?.chain !== expected.chain) found = { position: anchored?.firstPosition ?? 0n, problem: 'head' };
+      // The seal gone (the newest seals and events dropped): the first event after what is left, if any.
+      const after = last ? { transactionId: BigInt(last.last_transaction_id), position: BigInt(last.last_position) } : origin;
+      if (anchored?.chain !== expected.chain) {
+        found = { position: anchored?.firstPosition ?? (await eventsAfter(run, schema, after, range)).first, problem: 'head' };
+      }
     }
 
     const sealedThrough = last ? { transactionId: BigInt(last.last_transaction_id), position: BigInt(last.last_position) } : undefined;
@@ -48,7 +52,7 @@ export function verifyStore(runtime: StoreRuntime, options: VerifyOptions): Prom
     return {
       ok: found === undefined,
       checked,
-      ...(found ? { firstBroken: found.position, problem: found.problem } : {}),
+      ...(found ? { problem: found.problem, ...(found.position === undefined ? {} : { firstBroken: found.position }) } : {}),
       ...(last && sealedThrough ? { head: `${last.seal}:${last.chain}`, sealedThrough } : {}),
       unsealed,
     };

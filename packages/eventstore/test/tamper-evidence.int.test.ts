@@ -148,6 +148,20 @@ describe('verify() catches the superuser who disabled the triggers', () => {
     expect(await store.verify({ expectedHead: anchored })).toMatchObject({ ok: false, firstBroken: 1n, problem: 'head' });
   });
 
+  it('the newest events dropped with their seal: only the anchored head catches it', async () => {
+    // Naive version caught: a verify that trusts the chain the database holds (what is left chains up fine).
+    const store = await sealedStore('t_tail');
+    await store.append([deposit('late', 1), deposit('late', 2)]);
+    const { head } = await store.seal();
+    expect(head).toMatch(/^2:/);
+    await tamper('t_tail', `DELETE FROM "t_tail".event_seals WHERE seal = 2`, 'event_seals');
+    await tamper('t_tail', `DELETE FROM "t_tail".events WHERE position > 10`);
+    expect(await store.verify()).toMatchObject({ ok: true, checked: 10, unsealed: 0 });
+    const anchored = await store.verify({ expectedHead: head! });
+    expect(anchored).toMatchObject({ ok: false, problem: 'head' });
+    expect(anchored.firstBroken).toBeUndefined(); // nothing is left after the remaining seal to name
+  });
+
   it('a range checks only its positions: tampering outside it does not fail it, inside it does', async () => {
     const store = await sealedStore('t_range');
     await tamper('t_range', `UPDATE "t_range".events SET data = jsonb_set(data, '{amount}', '0') WHERE position = 8`);
