@@ -59,8 +59,9 @@ RETURNING seal::text, cardinality(positions) AS events, encode(chain, 'hex') AS 
 /** The last seal, if any: `<seal>:<chain in hex>`, and where it ends. */
 export async function lastSeal(run: StatementRunner, schema: string): Promise<Omit<SealRow, 'events'> | undefined> {
   const rows = await run<Omit<SealRow, 'events'>>(
-    `SELECT seal::text, encode(chain, 'hex') AS chain, last_transaction_id::text, last_position::text
-       FROM "${schema}".event_seals ORDER BY seal DESC LIMIT 1`,
+    // ORDER BY s.seal, the column: a bare `seal` would be the text output column ('99' after '100').
+    `SELECT s.seal::text, encode(s.chain, 'hex') AS chain, s.last_transaction_id::text, s.last_position::text
+       FROM "${schema}".event_seals s ORDER BY s.seal DESC LIMIT 1`,
     [],
   );
   return rows[0];

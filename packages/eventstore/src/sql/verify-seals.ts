@@ -24,8 +24,9 @@ export interface SealExtent {
 /** Seals from `first` to `last` (numbers), in order, without their digests. */
 export async function sealExtents(run: StatementRunner, schema: string, first: bigint, last: bigint): Promise<SealExtent[]> {
   const rows = await run<{ seal: string; events: number; last_transaction_id: string; last_position: string }>(
-    `SELECT seal::text, cardinality(positions) AS events, last_transaction_id::text, last_position::text
-       FROM "${schema}".event_seals WHERE seal BETWEEN $1 AND $2 ORDER BY seal`,
+    // ORDER BY s.seal, the column: a bare `seal` would be the text output column ('10' before '9').
+    `SELECT s.seal::text, cardinality(s.positions) AS events, s.last_transaction_id::text, s.last_position::text
+       FROM "${schema}".event_seals s WHERE s.seal BETWEEN $1 AND $2 ORDER BY s.seal`,
     [first.toString(), last.toString()],
   );
   return rows.map((r) => ({ seal: BigInt(r.seal), events: r.events, lastTransactionId: BigInt(r.last_transaction_id), lastPosition: BigInt(r.last_position) }));
@@ -127,8 +128,8 @@ export async function eventsAfter(
   range: { readonly from: bigint; readonly to: bigint },
 ): Promise<{ first?: bigint; count: number }> {
   const rows = await run<{ first: string | null; count: string }>(
-    `SELECT (SELECT position::text FROM "${schema}".events
-              WHERE (transaction_id, position) > ($1::xid8, $2::bigint) ORDER BY transaction_id, position LIMIT 1) AS first,
+    `SELECT (SELECT e.position::text FROM "${schema}".events e
+              WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) ORDER BY e.transaction_id, e.position LIMIT 1) AS first,
             (SELECT count(*)::text FROM "${schema}".events
               WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND position BETWEEN $3 AND $4) AS count`,
     [after.transactionId, after.position, range.from, range.to].map(String),
