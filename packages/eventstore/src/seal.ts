@@ -31,7 +31,7 @@ export function sealStore(runtime: StoreRuntime): Promise<SealResult> {
           runtime.keys.noAppend,
           sealKey,
         ]);
-        return sealBatch(run, schema, horizon, SEAL_BATCH);
+        return sealBatch(run, schema, horizon, SEAL_BATCH, await lastSeal(run, schema));
       });
       if (!row) break;
       sealed += row.events;

@@ -34,7 +34,9 @@ export function verifyStore(runtime: StoreRuntime, options: VerifyOptions): Prom
       found = compared.found;
     }
     if (!found && chain.broken !== undefined) {
-      const before = trustedLast === 0n ? origin : endOf((await sealExtents(run, schema, trustedLast, trustedLast))[0]!);
+      // The last seal that checks out (none when the first seal was deleted: from the start).
+      const trusted = trustedLast === 0n ? undefined : (await sealExtents(run, schema, trustedLast, trustedLast))[0];
+      const before = trusted ? endOf(trusted) : origin;
       const next = (await eventsAfter(run, schema, before, range)).first ?? (await sealChain(run, schema, chain.broken))?.firstPosition;
       found = { position: next, problem: 'seal' };
     }
@@ -69,17 +71,19 @@ async function compareSeals(
 ): Promise<{ checked: number; found?: { position: bigint; problem: VerifyProblem } }> {
   // The seal before `first` gives where its events start.
   const extents = await sealExtents(run, schema, first - 1n, last);
-  let after = extents[0]?.seal === first - 1n ? endOf(extents.shift()!) : origin;
+  let next = extents[0]?.seal === first - 1n ? 1 : 0;
+  let after = next === 1 ? endOf(extents[0]!) : origin;
   let checked = 0;
-  while (extents.length > 0) {
-    const group: SealExtent[] = [];
+  while (next < extents.length) {
+    const start = next;
     let events = 0;
-    while (extents.length > 0 && (group.length === 0 || events + extents[0]!.events <= EVENTS_PER_COMPARISON)) {
-      events += extents[0]!.events;
-      group.push(extents.shift()!);
+    while (next < extents.length && (next === start || events + extents[next]!.events <= EVENTS_PER_COMPARISON)) {
+      events += extents[next]!.events;
+      next++;
     }
-    const through = endOf(group[group.length - 1]!);
-    const result = await compareRun(run, schema, { first: group[0]!.seal, last: group[group.length - 1]!.seal }, after, through, range);
+    const [head, tail] = [extents[start]!, extents[next - 1]!];
+    const through = endOf(tail);
+    const result = await compareRun(run, schema, { first: head.seal, last: tail.seal }, after, through, range);
     checked += result.checked;
     if (result.broken) {
       const { sealed, actual, actualSealed } = result.broken;

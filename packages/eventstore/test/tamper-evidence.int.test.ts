@@ -148,6 +148,15 @@ describe('verify() catches the superuser who disabled the triggers', () => {
     expect(await store.verify({ expectedHead: anchored })).toMatchObject({ ok: false, firstBroken: 1n, problem: 'head' });
   });
 
+  it('the first seal deleted: the chain breaks at the second, firstBroken is the first event', async () => {
+    // Naive version caught: checking each seal's digests against its events only (seal 2 still matches its own).
+    const store = await sealedStore('t_first_seal');
+    await store.append([deposit('late', 1)]);
+    await store.seal();
+    await tamper('t_first_seal', `DELETE FROM "t_first_seal".event_seals WHERE seal = 1`, 'event_seals');
+    expect(await store.verify()).toMatchObject({ ok: false, firstBroken: 1n, problem: 'seal', checked: 0 });
+  });
+
   it('the newest events dropped with their seal: only the anchored head catches it', async () => {
     // Naive version caught: a verify that trusts the chain the database holds (what is left chains up fine).
     const store = await sealedStore('t_tail');

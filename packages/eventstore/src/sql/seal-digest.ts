@@ -11,8 +11,8 @@ export function canonicalEventText(alias: string): string {
 }
 
 /**
- * The SQL expression of one event's digest, over everything stored of it, for the events row `e`: the one text
- * both `seal()` and `verify()` hash, so they can never disagree about an untouched event.
+ * The SQL expression of one event's digest, over everything stored of it, for the events row `alias`: the one
+ * text both `seal()` and `verify()` hash, so they can never disagree about an untouched event.
  *
  * The hashed text is a JSON array built by PostgreSQL: `[position, id, type, data, tags, metadata, occurred_at]`,
  * the time as `to_char` of it in UTC to the microsecond (not `extract(epoch …)`, whose type and rounding
@@ -24,7 +24,12 @@ export function canonicalEventText(alias: string): string {
  * was whatever a restore does to transaction ids. With encrypted fields, `data` is the ciphertext as stored:
  * destroying a key (erasure) changes no stored byte and breaks nothing.
  */
-export const EVENT_DIGEST_SQL = `sha256(convert_to(${canonicalEventText('e')}, 'UTF8'))`;
+export function eventDigestSql(alias: string): string {
+  return `sha256(convert_to(${canonicalEventText(alias)}, 'UTF8'))`;
+}
+
+/** {@link eventDigestSql} of the events row `e`. */
+export const EVENT_DIGEST_SQL = eventDigestSql('e');
 
 /** The chain value before the first seal: 32 zero bytes. */
 export const GENESIS_CHAIN_SQL = `'\\x${'00'.repeat(32)}'::bytea`;
