@@ -14,6 +14,7 @@ import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
 import { demoUpcast } from './demo/upcast-step.js';
 import { stopOnSignals } from './shutdown.js';
+import { verifyStep } from './verify-step.js';
 
 const say = (line: string) => console.log(line);
 const opId = () => randomUUID();
@@ -97,6 +98,7 @@ try {
   say('\n7. Temporal query: Bob’s account as of the millisecond of his deposit (folded from the events)');
   say(statementTable(await bank.getStatement(bobId, asOf)));
   await demoUpcast(bank, database.connectionString, say);
+  await verifyStep(bank.store, say);
   const events = await bank.store.read();
   say(`\n${events.events.length} events in the store; every balance above is a fold of them.`);
   await demoErasure(bank, projector, database.connectionString, { accountId: adaId, name: adaName }, say);

@@ -7,6 +7,7 @@ import { resolveOptions, type EventStoreOptions } from './options.js';
 import { migrateSchema } from './schema/migrate.js';
 import type { EventStoreTables } from './schema/tables.js';
 import { kyselyRunner } from './sql/runner.js';
+import { sealStore } from './seal.js';
 import { loadSnapshot, saveSnapshot } from './sql/snapshots.js';
 import { createSession } from './session.js';
 import { StoreRuntime } from './store-runtime.js';
@@ -14,6 +15,7 @@ import { personalDataOperations } from './personal-data/personal-data-operations
 import { personalDataOf } from './personal-data/personal-data-stage.js';
 import { sqlKeyVault } from './sql/subject-keys.js';
 import type { EventShape } from './types.js';
+import { verifyStore } from './verify.js';
 
 export type { EventStore, EventStoreSession } from './event-store.js';
 export type { EventStoreOptions, KyselyInstance, NotifyMode } from './options.js';
@@ -47,6 +49,8 @@ export function createEventStore<E extends EventShape>(options: EventStoreOption
       return createSession<E>(runtime, conn.withSchema(schema), kyselyRunner(conn as unknown as Kysely<unknown>), true);
     },
     horizon: () => horizonOf(runtime),
+    seal: () => sealStore(runtime),
+    verify: (verifyOptions = {}) => verifyStore(runtime, verifyOptions),
     loadSnapshot: (decision, key) => runtime.guard(() => loadSnapshot(runtime.rootRun, schema, decision, key), 'read'),
     saveSnapshot: (snapshot) => runtime.guard(() => saveSnapshot(runtime.rootRun, schema, snapshot)),
     transaction: async (work) => {

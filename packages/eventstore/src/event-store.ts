@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 import type { KyselyInstance } from './options.js';
 import type { PersonalDataOperations } from './personal-data/personal-data-operations.js';
+import type { SealResult, VerifyOptions, VerifyResult } from './verify-types.js';
 
 /** Reads and appends bound to one connection or transaction. */
 export interface EventStoreSession<E extends EventShape> {
@@ -90,6 +91,22 @@ export interface EventStore<E extends EventShape> extends EventStoreSession<E>, 
    * state, age): what to look at when a projection or subscription lags.
    */
   horizon(): Promise<Horizon>;
+  /**
+   * Seals every settled event not sealed yet into the store's hash chain (`event_seals`): what `verify()` checks
+   * the events against. Idempotent, and safe when several processes call it at once (they queue on one lock; each
+   * event is sealed once). The append path does no hashing: a projector worker calls this periodically (see
+   * `sealIntervalMs` in `@tally/projections`), or call it from a job of your own. Returns the chain `head` to
+   * record outside the database.
+   */
+  seal(): Promise<SealResult>;
+  /**
+   * Proves that the sealed events are the ones that were appended: recomputes each sealed event's digest from
+   * what is stored and compares it, in the chain's order, with its seal; checks the chain of seals, and
+   * `expectedHead` when given. An event edited, deleted, inserted or moved (with the triggers disabled) makes
+   * it `ok: false` with the first broken position. Events not sealed yet are counted in `unsealed`, not checked.
+   * @throws {InvalidQueryError} `INVALID_OPTION` for a bad `from`, `to` or `expectedHead`
+   */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
   /** The snapshot `@tally/decisions` saved for a decision and key, if any. */
   loadSnapshot(decision: string, key: string): Promise<DecisionSnapshot | undefined>;
   /** Saves a decision's snapshot (replacing an older one of the same decision and key; never a newer one). */

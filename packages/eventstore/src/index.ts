@@ -57,6 +57,7 @@ export type {
   StoredEvent,
   StreamOptions,
 } from './types.js';
+export type { SealResult, VerifyOptions, VerifyProblem, VerifyResult } from './verify-types.js';
 export { backoffDelay } from './backoff.js';
 export { runMigrations } from './schema/run-migrations.js';
 export type { MigrationSet } from './schema/run-migrations.js';

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ClaimLoop } from './claim-loop.js';
 import { validTimeout } from './define-projection.js';
+import { SealLoop } from './seal-loop.js';
 import { ConfigurationError, ProjectionError, ProjectorStoppedError, UnknownProjectionError } from './errors.js';
 import { silentLogger } from './logger.js';
 import type { RunnerContext } from './projection-runner.js';
@@ -106,6 +107,11 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   if (!validTimeout(handlerTimeoutMs)) throw new ConfigurationError('handlerTimeoutMs must be a positive integer of milliseconds');
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const logger = options.logger ?? silentLogger;
+  const sealIntervalMs = options.sealIntervalMs ?? 5000;
+  if (sealIntervalMs !== false && !validTimeout(sealIntervalMs)) {
+    throw new ConfigurationError('sealIntervalMs must be a positive integer of milliseconds, or false');
+  }
+  const sealer = sealIntervalMs === false ? undefined : new SealLoop(options.store, sealIntervalMs, logger, workerId);
   const schema = options.store.schema;
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 5, application_name: 'tally-projector-batches', keepAlive: true });
   // A restart, a failover or a killed session must not crash the process. An idle client that loses its server
@@ -236,6 +242,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
           );
         }
         await claims.start();
+        sealer?.start();
         logger.info({ workerId, projections: [...projections.keys()] }, 'projector started');
       })().catch(async (error: unknown) => {
         state = 'stopped';
@@ -259,7 +266,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         await starting?.catch(() => {});
         unsubscribeWakeup?.();
         await Promise.all([streamSubscription?.stop(), listener?.close()]);
-        await claims.stop(stopOptions.timeoutMs);
+        await Promise.all([claims.stop(stopOptions.timeoutMs), sealer?.stop()]);
         await connection.close();
         await closePool();
         state = 'stopped';

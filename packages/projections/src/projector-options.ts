@@ -61,6 +61,12 @@ export interface ProjectorOptions<E extends EventShape> {
   readonly stream?: WakeupStream<E>;
   /** Cap of the matching events counted for `lagEvents` in `status()`. @defaultValue 10000 */
   readonly lagCountLimit?: number;
+  /**
+   * How often this worker calls `store.seal()`, which seals the store's settled events for `store.verify()` (the
+   * appends do no hashing), and logs the chain head at info (`'events sealed'`, field `head`) to anchor it
+   * outside the database. `false`: this worker does not seal (another job does). @defaultValue 5000
+   */
+  readonly sealIntervalMs?: number | false;
 }
 
 /** The part of an `@tally/eventstream` stream the projector uses. `EventStream<E>` satisfies it. */

@@ -6,6 +6,7 @@ import { horizonMigration } from './0004-horizon.js';
 import { decisionSnapshotsMigration } from './0005-decision-snapshots.js';
 import { schemaVersionMigration } from './0006-schema-version.js';
 import { subjectKeysMigration } from './0007-subject-keys.js';
+import { eventSealsMigration } from './0008-event-seals.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -21,5 +22,6 @@ export function migrations(schema: string): Record<string, Migration> {
     '0005_decision_snapshots': decisionSnapshotsMigration(s),
     '0006_schema_version': schemaVersionMigration(s),
     '0007_subject_keys': subjectKeysMigration(s),
+    '0008_event_seals': eventSealsMigration(s),
   };
 }

@@ -5,6 +5,7 @@ import { conditionCases } from './condition-cases.js';
 import { useStore, type MakeStore } from './fixtures.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
+import { sealCases } from './seal-cases.js';
 import { settledCases } from './settled-cases.js';
 import { snapshotCases } from './snapshot-cases.js';
 import { streamCases } from './stream-cases.js';
@@ -37,6 +38,7 @@ function describeCases(title: string, makeStore: MakeStore): void {
     settledCases(shared);
     transactionCases(shared);
     snapshotCases(shared);
+    sealCases(shared);
     lifecycleCases(shared, makeStore);
   });
 }

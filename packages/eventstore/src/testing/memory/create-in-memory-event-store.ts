@@ -9,6 +9,7 @@ import { memoryKeyVault } from './memory-key-vault.js';
 import { MemoryRuntime, type InMemoryEventStoreOptions } from './memory-runtime.js';
 import { createMemorySession } from './memory-session.js';
 import { settledCheckpointOf } from './memory-settled.js';
+import { MemorySeals } from './memory-seals.js';
 import { MemorySnapshots } from './memory-snapshots.js';
 import { MemoryTransaction } from './memory-transaction.js';
 
@@ -43,6 +44,7 @@ export function createInMemoryEventStore<E extends EventShape>(options: InMemory
   const runtime = new MemoryRuntime(options);
   commitHistory(runtime, options.history ?? []);
   const snapshots = new MemorySnapshots();
+  const seals = new MemorySeals(runtime.log);
   return {
     ...createMemorySession<E>(runtime, undefined),
     schema: runtime.schema,
@@ -76,6 +78,8 @@ export function createInMemoryEventStore<E extends EventShape>(options: InMemory
         return value;
       }),
     horizon: () => runtime.guard(() => ({ settled: settledCheckpointOf(runtime.log), blockers: [], unsettledEvents: 0 })),
+    seal: () => runtime.guard(() => seals.seal()),
+    verify: (verifyOptions = {}) => runtime.guard(() => seals.verify(verifyOptions)),
     loadSnapshot: (decision, key) => runtime.guard(() => snapshots.load(decision, key)),
     saveSnapshot: (snapshot) => runtime.guard(() => snapshots.save(snapshot)),
     ...personalDataOperations(personalDataOf(runtime.codec.stages), () => memoryKeyVault(runtime), (work) => runtime.guard(work)),
