@@ -83,8 +83,12 @@ describe('the web console in headless Chromium', () => {
     browser = await launchChromium();
     // 3 accounts, 20 deposits each (60 + 3 events), one deposit poison for deposit-audit; one name with markup.
     // Each customer's events share a correlationId (as one session's requests would).
-    const names = ['Ada', 'Bob', '<script>window.__pwned = 1</script>Eve'];
-    const accounts = await Promise.all(names.map((customerName, k) => bank.openAccount({ customerName }, { correlationId: `session-${k}` })));
+    // The markup rides in metadata: the customer's name is personal data, stored (and shown) encrypted.
+    const names = ['Ada', 'Bob', 'Eve'];
+    const markup = '<script>window.__pwned = 1</script>Eve';
+    const accounts = await Promise.all(
+      names.map((customerName, k) => bank.openAccount({ customerName }, { correlationId: `session-${k}`, ...(k === 2 ? { note: markup } : {}) })),
+    );
     for (let i = 0; i < 20; i++) {
       for (const [k, a] of accounts.entries()) {
         await bank.deposit({ accountId: a.accountId, amount: 100 + i, depositId: i === 7 && k === 1 ? 'poison' : `d-${k}-${i}` }, { correlationId: `session-${k}` });
@@ -141,11 +145,15 @@ describe('the web console in headless Chromium', () => {
     await page.click('form.filter button');
     expect((await positions()).length).toBe(20);
 
-    // One event: its data as text (the <script> in the customer's name never runs) and its correlation chain.
-    const opened = events.find((e) => e.type === 'AccountOpened' && e.data.customerName.includes('script'))!;
+    // One event: its data and metadata as text (the <script> in its metadata never runs), the customer's name only
+    // as the ciphertext the store keeps, and its correlation chain.
+    const opened = events.find((e) => e.type === 'AccountOpened' && e.metadata.note === markup)!;
     await page.goto(`${base}/events/${opened.position}`);
-    expect(await page.locator('#data').innerText()).toContain('<script>window.__pwned = 1</script>Eve');
+    expect(await page.locator('#metadata').innerText()).toContain(markup);
     expect(await page.evaluate('typeof globalThis.__pwned')).toBe('undefined');
+    const shownData = await page.locator('#data').innerText();
+    expect(shownData).toContain('tally:enc:');
+    expect(shownData).not.toContain('Eve');
     expect(await page.locator('#metadata').innerText()).toContain('"correlationId": "session-2"');
     expect(await page.locator('#correlated tbody tr').count()).toBe(21);
     await page.screenshot({ path: join(shots, 'event.png'), fullPage: true });
