@@ -5,6 +5,7 @@ import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE } from './schema/tables
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
 import type { StoreRuntime } from './store-runtime.js';
+import { activeTraceContext, withTraceContext } from './telemetry/trace-context.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent } from './types.js';
 import { prepareEvents, validateCondition } from './validation.js';
 
@@ -26,7 +27,9 @@ export async function append<E extends EventShape>(
   const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
   const checkIds = prepared.some((event) => event.id !== undefined);
-  const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));
+  // The active span (the append's own, see traceAppend) goes into each event's metadata, for the spans that read it.
+  const trace = activeTraceContext();
+  const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7(), ...(trace ? { metadata: withTraceContext(event.metadata, trace) } : {}) }));
   const input = {
     eventsJson: JSON.stringify(rows),
     locks: planLocks(schema, prepared, condition?.query, maxFineLocks),

@@ -57,3 +57,7 @@ export { runMigrations } from './schema/run-migrations.js';
 export type { MigrationSet } from './schema/run-migrations.js';
 export type { BackoffOptions } from './backoff.js';
 export { jsonContains, matchesQuery } from './match-query.js';
+export { appendLinks, DEFAULT_MAX_LINKS } from './telemetry/append-links.js';
+export type { LinkableEvent } from './telemetry/append-links.js';
+export { meterInstruments } from './telemetry/meter-instruments.js';
+export { TRACE_CONTEXT_KEYS } from './telemetry/trace-context.js';

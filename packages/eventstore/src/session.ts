@@ -12,6 +12,7 @@ import type { StatementRunner } from './sql/runner.js';
 import { settle } from './sql/settle.js';
 import type { StoreRuntime } from './store-runtime.js';
 import { streamPages } from './stream-pages.js';
+import { traceAppend } from './telemetry/trace-append.js';
 import type { EventShape, Query, QueryResult, ReadOptions, SettledCheckpoint, StreamOptions } from './types.js';
 import { validatePosition, validatePositiveInteger, validateQuery } from './validation.js';
 
@@ -31,7 +32,10 @@ export function createSession<E extends EventShape>(
   const { schema, horizonGraceMs } = runtime.settings;
   const horizon = () => settle(runtime.rootRun, schema, runtime.keys, horizonGraceMs);
   return {
-    append: (events, options = {}) => runtime.guard(() => append(runtime, run, inTransaction, events, options), 'append'),
+    append: (events, options = {}) =>
+      traceAppend({ schema, events: Array.isArray(events) ? events : [], conditional: options.condition !== undefined }, () =>
+        runtime.guard(() => append(runtime, run, inTransaction, events, options), 'append'),
+      ),
 
     read: <const Q extends Query<E> = Query<E>>(query?: Q, options: ReadOptions = {}) =>
       runtime.guard(async () => {
