@@ -1,10 +1,17 @@
 /**
  * The `tally-projector` worker's config for the bank: `pnpm start:worker` (DATABASE_URL required). Start as
  * many copies as you like, on as many machines: they share the projections through the database.
+ * The OpenTelemetry variables of {@link startTelemetry} (OTEL_TRACES_EXPORTER=console|otlp, …) turn on an exporter.
  */
 import type { ProjectorConfig } from '@tally/projections';
 import type { BankEvent } from '../domain/events.js';
 import { bankProjections } from '../projections.js';
+import { startTelemetry } from '../telemetry/start-telemetry.js';
+
+// Registered as the CLI loads this module, before the projector starts. The worker exits right after its
+// projector stops: spans still buffered by the OTLP exporter are flushed on the way out, as far as time allows.
+const telemetry = startTelemetry('bank-worker');
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void telemetry.shutdown());
 
 const config: ProjectorConfig<BankEvent> = { projections: bankProjections };
 export default config;
