@@ -1,7 +1,8 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-const tracer = trace.getTracer('@tally/example-banking');
+/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
+const tracer = () => trace.getTracer('@tally/example-banking');
 
 /**
  * A SERVER span per request (`POST /accounts/:id/deposits`), continuing the caller's trace when the request carries
@@ -14,7 +15,7 @@ export function traceRequests(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const parent = propagation.extract(context.active(), request.headers);
     const route = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
-    const span = tracer.startSpan(
+    const span = tracer().startSpan(
       `${request.method} ${route}`,
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0] ?? '' } },
       parent,

@@ -4,7 +4,8 @@ import { DecisionConflictError, DecisionRejectedError } from '../errors.js';
 /** The instrumentation scope of the decisions' spans. */
 export const DECISIONS_SCOPE = '@tally/decisions';
 
-const tracer = trace.getTracer(DECISIONS_SCOPE);
+/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
+const tracer = () => trace.getTracer(DECISIONS_SCOPE);
 
 /** What a `decide` span needs of a handled command's result. */
 interface Handled {
@@ -19,7 +20,7 @@ interface Handled {
  * `nothing` when it decided no events, `duplicate`, `rejected`, `conflict` after the last attempt, `error`).
  */
 export function traceDecision<R extends Handled>(decision: { readonly name: string; readonly mode: string }, work: () => Promise<R>): Promise<R> {
-  return tracer.startActiveSpan('decide', async (span) => {
+  return tracer().startActiveSpan('decide', async (span) => {
     const recording = span.isRecording();
     if (recording) span.setAttributes({ 'tally.decision.name': decision.name, 'tally.decision.mode': decision.mode });
     try {

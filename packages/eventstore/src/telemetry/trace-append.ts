@@ -6,7 +6,8 @@ import { meterInstruments } from './meter-instruments.js';
 /** The instrumentation scope of the store's spans and metrics. */
 export const STORE_SCOPE = '@tally/eventstore';
 
-const tracer = trace.getTracer(STORE_SCOPE);
+/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
+const tracer = () => trace.getTracer(STORE_SCOPE);
 
 const instruments = meterInstruments(STORE_SCOPE, (meter) => ({
   duration: meter.createHistogram('tally.append.duration', {
@@ -43,7 +44,7 @@ export interface AppendDescription {
  */
 export function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
   const started = performance.now();
-  return tracer.startActiveSpan('append', { kind: SpanKind.PRODUCER }, async (span) => {
+  return tracer().startActiveSpan('append', { kind: SpanKind.PRODUCER }, async (span) => {
     const recording = span.isRecording();
     if (recording) span.setAttributes(describe(description));
     let outcome: AppendOutcomeName = 'error';

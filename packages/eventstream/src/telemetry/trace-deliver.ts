@@ -4,7 +4,8 @@ import { appendLinks, DEFAULT_MAX_LINKS, meterInstruments, type LinkableEvent } 
 /** The instrumentation scope of the stream's spans and metrics. */
 export const STREAM_SCOPE = '@tally/eventstream';
 
-const tracer = trace.getTracer(STREAM_SCOPE);
+/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
+const tracer = () => trace.getTracer(STREAM_SCOPE);
 
 const instruments = meterInstruments(STREAM_SCOPE, (meter) => ({
   latency: meter.createHistogram('tally.delivery.latency', {
@@ -37,7 +38,7 @@ export function traceDelivery<T>(description: DeliveryDescription, work: () => T
   const { latency } = instruments();
   const attributes = { 'tally.subscription': subscription };
   for (const event of batch) latency.record(Math.max(0, now - event.occurredAt.getTime()) / 1000, attributes);
-  return tracer.startActiveSpan('deliver', { kind: SpanKind.CONSUMER }, async (span) => {
+  return tracer().startActiveSpan('deliver', { kind: SpanKind.CONSUMER }, async (span) => {
     if (span.isRecording()) {
       span.setAttributes({
         'messaging.operation.type': 'process',

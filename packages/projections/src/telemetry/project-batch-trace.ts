@@ -6,7 +6,8 @@ import type { ParkTarget } from '../schema/tables.js';
 /** The instrumentation scope of the projector's spans and metrics. */
 export const PROJECTOR_SCOPE = '@tally/projections';
 
-const tracer = trace.getTracer(PROJECTOR_SCOPE);
+/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
+const tracer = () => trace.getTracer(PROJECTOR_SCOPE);
 
 /** What a batch read, as the `project` span describes it. */
 export interface ProjectBatchRead {
@@ -33,7 +34,7 @@ export class ProjectBatchTrace {
   /** Starts the span for what the batch read. */
   begin({ events, from, checkpoint }: ProjectBatchRead): void {
     if (this.span) return;
-    this.span = tracer.startSpan('project', {
+    this.span = tracer().startSpan('project', {
       kind: SpanKind.CONSUMER,
       startTime: this.startTime,
       links: appendLinks(events, DEFAULT_MAX_LINKS),
