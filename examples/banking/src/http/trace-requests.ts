@@ -23,12 +23,14 @@ export function traceRequests(app: FastifyInstance): void {
     spans.set(request, span);
     done();
   });
+  // #region activate
   // Activated once the body is read: the body's stream events run in the socket's context, not in one set earlier.
   app.addHook('preHandler', (request, _reply, done) => {
     const span = spans.get(request);
     if (!span) return done();
     context.with(trace.setSpan(context.active(), span), done);
   });
+  // #endregion activate
   app.addHook('onResponse', (request, reply, done) => {
     const span = spans.get(request);
     if (span) {

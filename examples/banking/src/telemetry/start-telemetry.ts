@@ -39,6 +39,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const metricsExporter = exporterOf('OTEL_METRICS_EXPORTER', env);
   const resource = resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || serviceName });
   const stops: (() => Promise<void>)[] = [];
+  // #region traces
   if (traces !== 'none') {
     // The console exporter writes each span as it ends; OTLP sends them in batches.
     const processor: SpanProcessor = traces === 'console' ? new SimpleSpanProcessor(new JsonSpanExporter()) : new BatchSpanProcessor(new OTLPTraceExporter());
@@ -47,6 +48,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     provider.register();
     stops.push(() => provider.shutdown());
   }
+  // #endregion traces
   if (metricsExporter !== 'none') {
     const exporter: PushMetricExporter = metricsExporter === 'console' ? new ConsoleMetricExporter() : new OTLPMetricExporter();
     const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000);
