@@ -61,3 +61,4 @@ export { appendLinks, DEFAULT_MAX_LINKS } from './telemetry/append-links.js';
 export type { LinkableEvent } from './telemetry/append-links.js';
 export { meterInstruments } from './telemetry/meter-instruments.js';
 export { TRACE_CONTEXT_KEYS } from './telemetry/trace-context.js';
+export { telemetryOff } from './telemetry/telemetry-off.js';

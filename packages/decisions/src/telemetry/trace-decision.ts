@@ -1,4 +1,5 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { telemetryOff } from '@tally/eventstore';
 import { DecisionConflictError, DecisionRejectedError } from '../errors.js';
 
 /** The instrumentation scope of the decisions' spans. */
@@ -20,6 +21,7 @@ interface Handled {
  * `nothing` when it decided no events, `duplicate`, `rejected`, `conflict` after the last attempt, `error`).
  */
 export function traceDecision<R extends Handled>(decision: { readonly name: string; readonly mode: string }, work: () => Promise<R>): Promise<R> {
+  if (telemetryOff()) return work();
   return tracer().startActiveSpan('decide', async (span) => {
     const recording = span.isRecording();
     if (recording) span.setAttributes({ 'tally.decision.name': decision.name, 'tally.decision.mode': decision.mode });

@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry
 import { AppendConditionError, EventIdConflictError } from '../errors.js';
 import type { AppendResult } from '../types.js';
 import { meterInstruments } from './meter-instruments.js';
+import { telemetryOff } from './telemetry-off.js';
 
 /** The instrumentation scope of the store's spans and metrics. */
 export const STORE_SCOPE = '@tally/eventstore';
@@ -39,10 +40,10 @@ export interface AppendDescription {
 /**
  * Runs `work` (one append) inside an `append` span (kind PRODUCER: its events are read later by subscribers and
  * projections, whose spans link back to it) that is the active context while it runs, so that the append stores it
- * in each event's metadata; records its duration and, when refused, a conflict. With no SDK registered, the span
- * is a non-recording one and the metrics are no-ops.
+ * in each event's metadata; records its duration and, when refused, a conflict. With no SDK registered, it only runs `work`.
  */
 export function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
+  if (telemetryOff()) return work();
   const started = performance.now();
   return tracer().startActiveSpan('append', { kind: SpanKind.PRODUCER }, async (span) => {
     const recording = span.isRecording();

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { appendLinks, DEFAULT_MAX_LINKS, meterInstruments, type LinkableEvent } from '@tally/eventstore';
+import { appendLinks, DEFAULT_MAX_LINKS, meterInstruments, telemetryOff, type LinkableEvent } from '@tally/eventstore';
 
 /** The instrumentation scope of the stream's spans and metrics. */
 export const STREAM_SCOPE = '@tally/eventstream';
@@ -30,9 +30,10 @@ export interface DeliveryDescription {
 /**
  * Runs `work` (one attempt of a batch's handler) inside a `deliver` span (kind CONSUMER), linked to the `append`
  * spans that wrote the batch's events (from the `traceparent` in their metadata, at most {@link DEFAULT_MAX_LINKS}), and records
- * each event's delivery latency. With no SDK registered, the span is a non-recording one and nothing is parsed.
+ * each event's delivery latency. With no SDK registered, it only runs `work`.
  */
-export function traceDelivery<T>(description: DeliveryDescription, work: () => T | Promise<T>): Promise<T> {
+export async function traceDelivery<T>(description: DeliveryDescription, work: () => T | Promise<T>): Promise<T> {
+  if (telemetryOff()) return work();
   const { subscription, batch, attempt, checkpoint } = description;
   const now = Date.now();
   const { latency } = instruments();

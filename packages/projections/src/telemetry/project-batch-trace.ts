@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { appendLinks, DEFAULT_MAX_LINKS, type SettledCheckpoint } from '@tally/eventstore';
+import { appendLinks, DEFAULT_MAX_LINKS, telemetryOff, type SettledCheckpoint } from '@tally/eventstore';
 import { formatCheckpoint } from '@tally/eventstream';
 import type { ParkTarget } from '../schema/tables.js';
 
@@ -20,7 +20,7 @@ export interface ProjectBatchRead {
  * The `project` span of one projection batch (kind CONSUMER). It is started only once the batch has read
  * something (a poll that finds nothing makes no span), back-dated to the batch's start, and linked to the
  * `append` spans of the events it read (from their `traceparent`, at most {@link DEFAULT_MAX_LINKS}). The handler
- * runs with it as the active span. With no SDK registered, the span is a non-recording one and nothing is parsed.
+ * runs with it as the active span. With no SDK registered, it makes no span and parses nothing.
  */
 export class ProjectBatchTrace {
   private readonly startTime = Date.now();
@@ -33,7 +33,7 @@ export class ProjectBatchTrace {
 
   /** Starts the span for what the batch read. */
   begin({ events, from, checkpoint }: ProjectBatchRead): void {
-    if (this.span) return;
+    if (this.span || telemetryOff()) return;
     this.span = tracer().startSpan('project', {
       kind: SpanKind.CONSUMER,
       startTime: this.startTime,
