@@ -7,10 +7,13 @@ import { BatchSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from '@op
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { JsonSpanExporter } from './json-span-exporter.js';
 
-/** What {@link startTelemetry} turned on; `shutdown` flushes what is buffered and stops the exporters. */
+/** What {@link startTelemetry} turned on. */
 export interface Telemetry {
   readonly traces: 'console' | 'otlp' | 'none';
   readonly metrics: 'console' | 'otlp' | 'none';
+  /** Exports what is buffered now; spans and metrics keep being recorded. */
+  flush(): Promise<void>;
+  /** Exports what is buffered and stops the exporters. */
   shutdown(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const metricsExporter = exporterOf('OTEL_METRICS_EXPORTER', env);
   const resource = resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || serviceName });
   const stops: (() => Promise<void>)[] = [];
+  const flushes: (() => Promise<void>)[] = [];
   // #region traces
   if (traces !== 'none') {
     // The console exporter writes each span as it ends; OTLP sends them in batches.
@@ -47,6 +51,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     // Also sets the AsyncLocalStorage context manager and the W3C trace-context propagator the store writes with.
     provider.register();
     stops.push(() => provider.shutdown());
+    flushes.push(() => provider.forceFlush());
   }
   // #endregion traces
   if (metricsExporter !== 'none') {
@@ -58,10 +63,14 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     });
     metrics.setGlobalMeterProvider(provider);
     stops.push(() => provider.shutdown());
+    flushes.push(() => provider.forceFlush());
   }
   return {
     traces,
     metrics: metricsExporter,
+    flush: async () => {
+      await Promise.allSettled(flushes.map((flush) => flush()));
+    },
     shutdown: async () => {
       await Promise.allSettled(stops.map((stop) => stop()));
     },

@@ -9,9 +9,10 @@ import { bankProjections } from '../projections.js';
 import { startTelemetry } from '../telemetry/start-telemetry.js';
 
 // Registered as the CLI loads this module, before the projector starts. The worker exits right after its
-// projector stops: spans still buffered by the OTLP exporter are flushed on the way out, as far as time allows.
+// projector stops: what the OTLP exporter buffered is flushed when the signal arrives (the last batches' spans,
+// which end during the stop, are exported only if the exit leaves time; the console exporter writes each at once).
 const telemetry = startTelemetry('bank-worker');
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void telemetry.shutdown());
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void telemetry.flush());
 
 const config: ProjectorConfig<BankEvent> = { projections: bankProjections };
 export default config;
