@@ -113,6 +113,12 @@ function ratioRow(group: GroupResult, base: string, other: string): string[] {
   return [group.title, `${base} ${formatRate(a.rate)}/s`, `${other} ${formatRate(b.rate)}/s`, `${(b.rate / a.rate).toFixed(3)}x`, perRound];
 }
 
+/** The lowest and highest per-round ratio of the table's rows. */
+function spread(rows: readonly string[][]): string {
+  const ratios = rows.flatMap((row) => (row[4] ?? '').split(' ').map(Number)).filter((x) => Number.isFinite(x) && x > 0);
+  return ratios.length === 0 ? 'n/a' : `${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)}`;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const db = await createBenchDatabase();
@@ -209,6 +215,8 @@ async function main(): Promise<void> {
       "store's internal `traceAppend` wrapper and trace-context lookup around a function that resolves at once; median of 5 runs of 200,000 calls):",
     '',
     mdTable(costHead, costRows),
+    '',
+    `Per-round ratios in this run ranged from ${spread(rows)}: a median ratio is only as good as that spread allows.`,
     '',
     'Target: the compared rate at least 0.95x of the base.',
     '<!-- tracing:end -->',
