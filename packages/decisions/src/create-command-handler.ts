@@ -20,6 +20,7 @@ import { Lanes, type Lane } from './lanes.js';
 import { laneKey } from './lane-key.js';
 import { loadUsableSnapshot, readState, type UsableSnapshot } from './read-state.js';
 import { storedFromAppend } from './stored-from-append.js';
+import { traceDecision } from './telemetry/trace-decision.js';
 
 /** How the handler guards a decision. */
 export type HandlerMode = 'optimistic' | 'locked';
@@ -200,7 +201,7 @@ export function createCommandHandler<E extends EventShape>(store: EventStore<E>,
       // and per query and condition.
       const queryKey = laneKey(query);
       const key = `${idOf(decision.evolve)}\u0000${idOf(decision.initialState)}\u0000${queryKey}\u0000${condition === query ? queryKey : laneKey(condition)}`;
-      return lanes.run(key, (lane) => run({ decision, cmd, query, condition, metadata: handleOptions.metadata, lane }));
+      return traceDecision({ name: decision.name, mode }, () => lanes.run(key, (lane) => run({ decision, cmd, query, condition, metadata: handleOptions.metadata, lane })));
     },
   };
 }

@@ -5,6 +5,7 @@ import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE } from './schema/tables
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
 import type { StoreRuntime } from './store-runtime.js';
+import { activeTraceContext, withTraceContext } from './telemetry/trace-context.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent } from './types.js';
 import { prepareEvents, validateCondition } from './validation.js';
 
@@ -30,7 +31,9 @@ export async function append<E extends EventShape>(
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
   // The caller's ids: a stage may give events ids of its own (the personal-data stage binds envelopes to them).
   const checkIds = checked.some((event) => event.id !== undefined);
-  const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7() }));
+  // The active span (the append's own, see traceAppend) goes into each event's metadata, for the spans that read it.
+  const trace = activeTraceContext();
+  const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7(), ...(trace ? { metadata: withTraceContext(event.metadata, trace) } : {}) }));
   const input = {
     eventsJson: JSON.stringify(rows),
     locks: planLocks(schema, prepared, conditionQuery, maxFineLocks),

@@ -77,3 +77,8 @@ export type {
 } from './personal-data/personal-data-options.js';
 export type { EraseSubjectOptions, ErasureResult } from './personal-data/erase-subject.js';
 export type { Erasure, PersonalDataOperations } from './personal-data/personal-data-operations.js';
+export { appendLinks, DEFAULT_MAX_LINKS } from './telemetry/append-links.js';
+export type { LinkableEvent } from './telemetry/append-links.js';
+export { meterInstruments } from './telemetry/meter-instruments.js';
+export { TRACE_CONTEXT_KEYS } from './telemetry/trace-context.js';
+export { telemetryOff } from './telemetry/telemetry-off.js';

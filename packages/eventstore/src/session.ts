@@ -13,6 +13,7 @@ import type { StatementRunner } from './sql/runner.js';
 import { settle } from './sql/settle.js';
 import type { StoreRuntime } from './store-runtime.js';
 import { streamPages } from './stream-pages.js';
+import { traceAppend } from './telemetry/trace-append.js';
 import type { EventShape, Query, QueryResult, ReadOptions, SettledCheckpoint, StreamOptions } from './types.js';
 import { validatePosition, validatePositiveInteger, validateQuery } from './validation.js';
 
@@ -40,7 +41,10 @@ export function createSession<E extends EventShape>(
   /** The query as stored events are matched (see `CodecStage.encodeQuery`). */
   const stored = <Q extends Query<E> | undefined>(query: Q) => (query === undefined || encodeQuery === undefined ? query : encodeQuery(query));
   return {
-    append: (events, options = {}) => runtime.guard(() => append(runtime, run, inTransaction, events, options), 'append'),
+    append: (events, options = {}) =>
+      traceAppend({ schema, events: Array.isArray(events) ? events : [], conditional: options.condition !== undefined }, () =>
+        runtime.guard(() => append(runtime, run, inTransaction, events, options), 'append'),
+      ),
 
     read: <const Q extends Query<E> = Query<E>>(query?: Q, options: ReadOptions = {}) =>
       runtime.guard(async () => {

@@ -7,11 +7,12 @@ import { formatCheckpoint, type Checkpoint } from './checkpoint.js';
 import { runQueued } from './run-queued.js';
 import { coerceError, SubscriptionHandlerError, SubscriptionReadError, type EventStreamError } from './errors.js';
 import { withHandlerTimeout } from './handler-timeout.js';
+import { traceDelivery, type TracedEvent } from './telemetry/trace-deliver.js';
 import type { ResolvedSubscribeOptions } from './options.js';
 import type { BatchHandler, Subscription, SubscriptionEventMap, SubscriptionState } from './types.js';
 
-/** What the subscription needs to know of an event. */
-export interface DeliverableEvent {
+/** What the subscription needs to know of an event (its metadata and time: for the `deliver` span and metrics). */
+export interface DeliverableEvent extends TracedEvent {
   readonly position: bigint;
   readonly id: string;
 }
@@ -276,7 +277,9 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
       try {
         const handled = await runQueued(queue, signal, () =>
           withHandlerTimeout(this.name, this.#settings.handlerTimeoutMs, signal, (attemptSignal) =>
-            handler(batch, { ...context, attempt, signal: attemptSignal }),
+            traceDelivery({ subscription: this.name, batch, attempt, checkpoint: context.checkpoint }, () =>
+              handler(batch, { ...context, attempt, signal: attemptSignal }),
+            ),
           ),
         );
         if (!handled) return;

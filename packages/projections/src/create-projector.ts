@@ -17,6 +17,7 @@ import { createParkActions } from './parking/park-actions.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { migrateProjector } from './schema/migrate.js';
 import { setupProjections } from './setup-projections.js';
+import { observeProjector } from './telemetry/observe-projector.js';
 import type { ParkedEvent, ParkOutcome, Projection, ProjectionStatus } from './types.js';
 import { WorkerConnection } from './worker-connection.js';
 
@@ -149,6 +150,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
   const wakeAll = () => claims.wakeAll();
   const unsubscribeWakeup = options.wakeup?.subscribe(wakeAll);
   let streamSubscription: { stop(): Promise<void> } | undefined;
+  let stopObserving: (() => void) | undefined;
   let listener: Listener | undefined;
   const reader = createStatusReader<E>({ options, db, scoped, schema, projections, runners, builds, lagCountLimit: options.lagCountLimit ?? 10_000 });
 
@@ -243,6 +245,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
         }
         await claims.start();
         sealer?.start();
+        stopObserving = observeProjector(() => projector.status());
         logger.info({ workerId, projections: [...projections.keys()] }, 'projector started');
       })().catch(async (error: unknown) => {
         state = 'stopped';
@@ -265,6 +268,7 @@ export function createProjector<E extends EventShape>(options: ProjectorOptions<
       stopping = (async () => {
         await starting?.catch(() => {});
         unsubscribeWakeup?.();
+        stopObserving?.();
         await Promise.all([streamSubscription?.stop(), listener?.close()]);
         await Promise.all([claims.stop(stopOptions.timeoutMs), sealer?.stop()]);
         await connection.close();

@@ -10,6 +10,7 @@ import type { ProjectorLogger } from './logger.js';
 import { setAside, type PoisonToPark } from './parking/set-aside.js';
 import type { RunTarget } from './run-target.js';
 import type { ProjectorTables } from './schema/tables.js';
+import { ProjectBatchTrace } from './telemetry/project-batch-trace.js';
 import type { Projection, ProjectionState } from './types.js';
 
 /** Settings a runner shares with its projector. */
@@ -183,6 +184,15 @@ export class ProjectionRunner<E extends EventShape> {
   }
 
   private async batch(limit = this.ctx.batchSize, park?: PoisonToPark): Promise<BatchOutcome> {
+    const traced = new ProjectBatchTrace(this.projection.name, this.target.kind);
+    try {
+      return traced.ended(await this.runBatch(limit, park, traced));
+    } catch (error) {
+      throw traced.failed(error);
+    }
+  }
+
+  private async runBatch(limit: number, park: PoisonToPark | undefined, traced: ProjectBatchTrace): Promise<BatchOutcome> {
     const { name } = this.projection;
     const from = this.checkpoint;
     const batch = await BatchTransaction.begin(this.ctx.pool, name, this.handlerTimeoutMs);
@@ -208,11 +218,12 @@ export class ProjectionRunner<E extends EventShape> {
         await batch.rollback();
         return full ? 'more' : 'caught-up';
       }
+      if (events.length > 0) traced.begin({ events, from, checkpoint });
       const handled = this.projection.onError === 'park' && events.length > 0 ? await setAside(trx.withSchema(this.ctx.schema), this.projection, events, park, this.target.kind) : events;
       if (handled.length > 0) {
         this.failingBatchSize = events.length;
         try {
-          await batch.runHandler(() => this.projection.handle(handled as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>));
+          await batch.runHandler(() => traced.within(() => this.projection.handle(handled as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>)));
         } catch (error) {
           throw this.handlerFailure(error, batch, handled[0]!.position);
         }

@@ -12,3 +12,5 @@ export type { LocalCluster, LocalClusterOptions } from './pg15-cluster.js';
 export { seededRandom, testRandom, testSeed } from './seeded-random.js';
 export type { SeededRandom } from './seeded-random.js';
 export { tablesContaining } from './tables-containing.js';
+export { installTestTelemetry } from './test-telemetry.js';
+export type { ReadableSpan, TestTelemetry } from './test-telemetry.js';

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../domain/errors.js';
 import { parseAsOf } from '../features/views/as-of.js';
 import type { AccountView, Statement } from '../features/views/queries.js';
 import { BODY_LIMIT_BYTES, toErrorResponse } from './errors.js';
+import { traceRequests } from './trace-requests.js';
 import {
   AccountListReply,
   AccountOpenedReply,
@@ -91,6 +92,8 @@ export async function buildApp(bank: Bank, options: AppOptions = {}): Promise<Fa
       },
     },
   });
+
+  traceRequests(app);
 
   // Bodies are JSON only: any other content type (text/plain included, which Fastify reads by default) is 415.
   app.removeContentTypeParser('text/plain');

@@ -1,7 +1,8 @@
 /**
  * The bank's HTTP API: `pnpm start:api`. Env: PORT (default 3000), HOST (default 127.0.0.1), DATABASE_URL
  * (default: an embedded PostgreSQL), RUN_PROJECTOR (1: run the projections in this process; the default
- * when the database is embedded, since no worker can reach it — otherwise run `pnpm start:worker`).
+ * when the database is embedded, since no worker can reach it — otherwise run `pnpm start:worker`), and the
+ * OpenTelemetry variables of {@link startTelemetry} (OTEL_TRACES_EXPORTER=console|otlp, OTEL_SERVICE_NAME, …).
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -9,9 +10,12 @@ import { createBank, type Bank } from '../bank.js';
 import { bankEncryptionKey } from '../encryption-key.js';
 import { openDatabase, type Database } from '../database.js';
 import { stopOnSignals } from '../shutdown.js';
+import { startTelemetry } from '../telemetry/start-telemetry.js';
 import { apiDecisionMode, buildApp } from './app.js';
 
 const logger = pino({ name: 'bank-api' });
+const telemetry = startTelemetry('bank-api');
+if (telemetry.traces !== 'none' || telemetry.metrics !== 'none') logger.info({ traces: telemetry.traces, metrics: telemetry.metrics }, 'OpenTelemetry on');
 
 function port(): number {
   const text = process.env.PORT ?? '3000';
@@ -45,7 +49,7 @@ const started = (async () => {
 stopOnSignals(async () => {
   await started.catch(() => {});
   let failed = false;
-  for (const step of [() => app?.close(), () => bank?.close(), () => database?.stop()]) {
+  for (const step of [() => app?.close(), () => bank?.close(), () => database?.stop(), () => telemetry.shutdown()]) {
     try {
       await step();
     } catch (error) {

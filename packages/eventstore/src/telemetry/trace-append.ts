@@ -1,0 +1,86 @@
+import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { AppendConditionError, EventIdConflictError } from '../errors.js';
+import type { AppendResult } from '../types.js';
+import { meterInstruments } from './meter-instruments.js';
+import { telemetryOff } from './telemetry-off.js';
+
+/** The instrumentation scope of the store's spans and metrics. */
+export const STORE_SCOPE = '@tally/eventstore';
+
+/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
+const tracer = () => trace.getTracer(STORE_SCOPE);
+
+const instruments = meterInstruments(STORE_SCOPE, (meter) => ({
+  duration: meter.createHistogram('tally.append.duration', {
+    description: 'Duration of appends, from the call to its result or error',
+    unit: 's',
+  }),
+  conflicts: meter.createCounter('tally.append.conflicts', {
+    description: 'Conditional appends refused because a matching event happened since the read',
+    unit: '{append}',
+  }),
+}));
+
+/** What an append ended with, as the `tally.append.outcome` attribute says it. */
+export type AppendOutcomeName = 'appended' | 'duplicate' | 'condition-failed' | 'id-conflict' | 'error';
+
+function outcomeOf(error: unknown): AppendOutcomeName {
+  if (error instanceof AppendConditionError) return 'condition-failed';
+  if (error instanceof EventIdConflictError) return 'id-conflict';
+  return 'error';
+}
+
+/** What the span says about an append before it runs. */
+export interface AppendDescription {
+  readonly schema: string;
+  readonly events: readonly { readonly type: unknown }[];
+  readonly conditional: boolean;
+}
+
+/**
+ * Runs `work` (one append) inside an `append` span (kind PRODUCER: its events are read later by subscribers and
+ * projections, whose spans link back to it) that is the active context while it runs, so that the append stores it
+ * in each event's metadata; records its duration and, when refused, a conflict. With no SDK registered, it only runs `work`.
+ */
+export function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
+  if (telemetryOff()) return work();
+  const started = performance.now();
+  return tracer().startActiveSpan('append', { kind: SpanKind.PRODUCER }, async (span) => {
+    const recording = span.isRecording();
+    if (recording) span.setAttributes(describe(description));
+    let outcome: AppendOutcomeName = 'error';
+    try {
+      const result = await work();
+      outcome = result.duplicate ? 'duplicate' : 'appended';
+      if (recording) span.setAttribute('tally.append.last_position', result.lastPosition.toString());
+      return result;
+    } catch (error) {
+      outcome = outcomeOf(error);
+      if (recording) {
+        if (outcome === 'error' && error instanceof Error) span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      }
+      throw error;
+    } finally {
+      if (recording) span.setAttribute('tally.append.outcome', outcome);
+      span.end();
+      const metrics = instruments();
+      const attributes = { 'tally.schema': description.schema, 'tally.append.outcome': outcome, 'tally.append.conditional': description.conditional };
+      metrics.duration.record((performance.now() - started) / 1000, attributes);
+      if (outcome === 'condition-failed') metrics.conflicts.add(1, { 'tally.schema': description.schema });
+    }
+  });
+}
+
+function describe({ schema, events, conditional }: AppendDescription): Attributes {
+  const types = new Set<string>();
+  for (const event of events) if (typeof event.type === 'string') types.add(event.type);
+  return {
+    'db.system.name': 'postgresql',
+    'db.operation.name': 'append',
+    'tally.schema': schema,
+    'tally.append.event_count': events.length,
+    'tally.append.event_types': [...types],
+    'tally.append.conditional': conditional,
+  };
+}

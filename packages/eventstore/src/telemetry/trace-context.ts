@@ -1,0 +1,26 @@
+import { context, propagation } from '@opentelemetry/api';
+
+/** The metadata keys an append stores the active trace context under (W3C Trace Context). */
+export const TRACE_CONTEXT_KEYS = ['traceparent', 'tracestate'] as const;
+
+/**
+ * The active trace context as the registered propagator writes it (`traceparent`, and `tracestate` if any), or
+ * `undefined` when there is nothing to store: no span is active, or no propagator is registered (no SDK).
+ */
+export function activeTraceContext(): Readonly<Record<string, string>> | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent === undefined ? undefined : carrier;
+}
+
+/** `metadata` with the trace context's keys added where the caller did not set them (a user's own key wins). */
+export function withTraceContext<M extends Readonly<Record<string, unknown>>>(metadata: M, trace: Readonly<Record<string, string>>): M {
+  let merged: Record<string, unknown> | undefined;
+  for (const key of TRACE_CONTEXT_KEYS) {
+    const value = trace[key];
+    if (value === undefined || metadata[key] !== undefined) continue;
+    merged ??= { ...metadata };
+    merged[key] = value;
+  }
+  return (merged ?? metadata) as M;
+}
