@@ -62,7 +62,7 @@ describe('the bank CLI', () => {
   it('describes every command and every argument', () => {
     const program = bankProgram({ bank: {} as Bank, projector: {} as Projector, print: () => {} });
     const commands = program.commands.map((command) => command.name());
-    expect(commands).toEqual(['open', 'deposit', 'withdraw', 'transfer', 'close', 'view', 'list', 'statement']);
+    expect(commands).toEqual(['open', 'deposit', 'withdraw', 'transfer', 'close', 'erase', 'view', 'list', 'statement']);
     for (const command of program.commands) {
       expect(command.description(), command.name()).not.toBe('');
       for (const argument of command.registeredArguments) expect(argument.description, `${command.name()} <${argument.name()}>`).not.toBe('');
