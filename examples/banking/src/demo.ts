@@ -14,7 +14,7 @@ import { accountTag } from './domain/events.js';
 import { formatMoney } from './domain/money.js';
 import { demoUpcast } from './demo/upcast-step.js';
 import { stopOnSignals } from './shutdown.js';
-import { verifyStep } from './verify-step.js';
+import { verifyStep } from './demo/verify-step.js';
 
 const say = (line: string) => console.log(line);
 const opId = () => randomUUID();
@@ -80,7 +80,8 @@ async function scenario(bank: Bank): Promise<{ asOf: Date; bobId: string; adaId:
 }
 
 const database = await openDatabase(say);
-const bank = createBank({ connectionString: database.connectionString, encryptionKey: bankEncryptionKey({ throwaway: database.embedded }) });
+const encryptionKey = bankEncryptionKey({ throwaway: database.embedded });
+const bank = createBank({ connectionString: database.connectionString, encryptionKey });
 // Ctrl-C or SIGTERM mid-scenario: the pools, then the embedded server and its folder, then exit 0.
 stopOnSignals(async () => {
   await bank.close();
@@ -97,11 +98,11 @@ try {
   say(statementTable(await bank.getStatement(bobId)));
   say('\n7. Temporal query: Bob’s account as of the millisecond of his deposit (folded from the events)');
   say(statementTable(await bank.getStatement(bobId, asOf)));
-  await demoUpcast(bank, database.connectionString, say);
+  await demoUpcast(bank, database.connectionString, encryptionKey, say);
+  await demoErasure(bank, projector, database.connectionString, { accountId: adaId, name: adaName }, say);
   await verifyStep(bank.store, say);
   const events = await bank.store.read();
   say(`\n${events.events.length} events in the store; every balance above is a fold of them.`);
-  await demoErasure(bank, projector, database.connectionString, { accountId: adaId, name: adaName }, say);
 } finally {
   await bank.close();
   await database.stop();

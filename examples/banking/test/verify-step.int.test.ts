@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { verifyStep } from '../src/verify-step.js';
+import { verifyStep } from '../src/demo/verify-step.js';
 import { setupBank } from './helpers.js';
 
 /**

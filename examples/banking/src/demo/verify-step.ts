@@ -1,5 +1,5 @@
 import type { EventStore, VerifyResult } from '@tally/eventstore';
-import type { BankEvent } from './domain/events.js';
+import type { BankEvent } from '../domain/events.js';
 
 /**
  * The demo's last step: the bank's events are what was appended. The projector seals settled events every few
@@ -10,7 +10,7 @@ import type { BankEvent } from './domain/events.js';
  * @throws {Error} when the log was altered
  */
 export async function verifyStep(store: EventStore<BankEvent>, say: (line: string) => void, anchor?: string): Promise<VerifyResult> {
-  say('\n8. Tamper evidence: every event is checked against the hash chain');
+  say('\n10. Tamper evidence: every event is checked against the hash chain');
   // #region audit
   await store.seal(); // seals what has settled and is not sealed yet
   const audit = await store.verify(anchor === undefined ? {} : { expectedHead: anchor });
