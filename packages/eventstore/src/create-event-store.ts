@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { createCodec } from './codec/create-codec.js';
-import { classifyDatabaseError, StoreClosedError } from './errors.js';
+import { classifyDatabaseError } from './classify-database-error.js';
+import { StoreClosedError } from './errors.js';
 import type { EventStore } from './event-store.js';
 import { horizonOf } from './horizon.js';
 import { resolveOptions, type EventStoreOptions } from './options.js';

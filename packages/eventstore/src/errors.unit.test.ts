@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { classifyDatabaseError } from './classify-database-error.js';
 import {
-  classifyDatabaseError,
   ConfigurationError,
   DatabaseError,
   DatabaseTimeoutError,

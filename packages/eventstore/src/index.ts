@@ -17,7 +17,8 @@ export {
   TransactionTooOldError,
   UnsupportedIsolationError,
 } from './errors.js';
-export type { DatabaseOperation, DatabaseTimeoutSqlState, EventStoreErrorCode, EventVersionCode, InvalidEventCode, InvalidQueryCode } from './errors.js';
+export type { DatabaseOperation } from './classify-database-error.js';
+export type { DatabaseTimeoutSqlState, EventStoreErrorCode, EventVersionCode, InvalidEventCode, InvalidQueryCode } from './errors.js';
 export { upcasterChain } from './codec/upcasters.js';
 export type { UpcasterChain, Upcasters } from './codec/upcasters.js';
 export type { EventSchemas, EventsOf } from './codec/event-schemas.js';

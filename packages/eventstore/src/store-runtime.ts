@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { EventCodec } from './codec/event-codec.js';
-import { classifyDatabaseError, ConfigurationError, StoreClosedError, type DatabaseOperation } from './errors.js';
+import { classifyDatabaseError, type DatabaseOperation } from './classify-database-error.js';
+import { ConfigurationError, StoreClosedError } from './errors.js';
 import { HeadSigner } from './head.js';
 import { CoalescingNotifier } from './notifier.js';
 import type { EventStoreOptions, ResolvedOptions } from './options.js';
