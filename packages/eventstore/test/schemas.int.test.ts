@@ -13,7 +13,7 @@ const schemas = {
 /** The event union, inferred from the schemas instead of written a second time. */
 type BankEvent = EventsOf<typeof schemas>;
 
-const bank = createEventStore<BankEvent>({ connectionString: process.env.DATABASE_URL!, schemas });
+const openBank = (connectionString: string) => createEventStore<BankEvent>({ connectionString, schemas });
 // #endregion schemas
 
 /** The same events in valibot, with an asynchronous check (e.g. a lookup) on the account id. */
@@ -35,9 +35,8 @@ let zodStore: EventStore<BankEvent>;
 let valibotStore: EventStore<ValibotEvent>;
 
 beforeAll(async () => {
-  await bank.close();
   database = await createTestDatabase();
-  zodStore = createEventStore<BankEvent>({ connectionString: database.url, schemas });
+  zodStore = openBank(database.url);
   await zodStore.migrate();
   valibotStore = createEventStore<ValibotEvent>({ connectionString: database.url, schemas: valibotSchemas });
 });

@@ -20,8 +20,7 @@ const upcasters = {
   ),
 };
 
-const connectionString = process.env.DATABASE_URL!;
-const store = createEventStore<LedgerEvent>({ connectionString, upcasters });
+const openLedger = (connectionString: string) => createEventStore<LedgerEvent>({ connectionString, upcasters });
 // #endregion upcasters
 
 type OldEvent = { type: 'AccountOpened'; data: { accountId: string } } | { type: 'MoneyDeposited'; data: DepositV1 };
@@ -33,7 +32,6 @@ let raw: pg.Client;
 const v3 = { accountId: 'a1', amount: { minor: 1250, currency: 'EUR' } };
 
 beforeAll(async () => {
-  await store.close();
   database = await createTestDatabase();
   // As old code did: a store without upcasters writes version 1.
   oldStore = createEventStore<OldEvent>({ connectionString: database.url });
@@ -42,7 +40,7 @@ beforeAll(async () => {
     { type: 'AccountOpened', data: { accountId: 'a1' }, tags: ['account:a1'] },
     { type: 'MoneyDeposited', data: { accountId: 'a1', amount: 12.5 }, tags: ['account:a1'] },
   ]);
-  newStore = createEventStore<LedgerEvent>({ connectionString: database.url, upcasters });
+  newStore = openLedger(database.url);
   raw = new pg.Client({ connectionString: database.url });
   await raw.connect();
 });
