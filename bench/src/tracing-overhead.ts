@@ -18,7 +18,7 @@ async function internals(): Promise<TracingInternals> {
   return { ...(append as Pick<TracingInternals, 'traceAppend'>), ...(context as Omit<TracingInternals, 'traceAppend'>) };
 }
 
-const result: AppendResult = { positions: [1n], ids: ['x'], lastPosition: 1n, duplicate: false };
+const result: AppendResult = { positions: [1n], ids: ['x'], schemaVersions: [1], lastPosition: 1n, duplicate: false };
 const description = { schema: 'tally', events: [{ type: 'MoneyDeposited' }], conditional: false };
 const metadata = { correlationId: 'c' };
 

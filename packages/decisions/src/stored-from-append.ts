@@ -20,6 +20,7 @@ export function storedFromAppend<E extends EventShape>(
       data: copyJson(event.data as unknown),
       position: result.positions[i]!,
       id: result.ids[i]!.toLowerCase(),
+      schemaVersion: result.schemaVersions[i] ?? 1,
       tags: [...new Set(event.tags ?? [])],
       metadata: copyJson({ ...callMetadata, ...event.metadata }),
       occurredAt,

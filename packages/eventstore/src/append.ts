@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AppendConditionError, EventIdConflictError, UnsupportedIsolationError } from './errors.js';
+import type { EncodingEvent } from './codec/codec-types.js';
 import { planLocks } from './lock-keys.js';
 import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE } from './schema/tables.js';
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
@@ -25,7 +26,7 @@ export async function append<E extends EventShape>(
   const condition = options.condition;
   if (condition !== undefined) validateCondition(condition);
   const { encode, encodeQuery } = runtime.codec;
-  const prepared = encode === undefined ? checked : await encode(checked, { kind: 'postgres', schema, run, inTransaction });
+  const prepared: readonly EncodingEvent[] = encode === undefined ? checked : await encode(checked, { kind: 'postgres', schema, run, inTransaction });
   const conditionQuery = condition === undefined ? undefined : encodeQuery === undefined ? condition.query : encodeQuery(condition.query);
   const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
@@ -69,13 +70,14 @@ export async function append<E extends EventShape>(
     case 'id-conflict':
       throw new EventIdConflictError(result.conflictId);
     case 'duplicate':
-      return { positions: result.positions, ids: rows.map((row) => row.id), lastPosition: result.positions[result.positions.length - 1]!, duplicate: true };
+      return { positions: result.positions, ids: rows.map((row) => row.id), schemaVersions: rows.map((row) => row.schemaVersion ?? 1), lastPosition: result.positions[result.positions.length - 1]!, duplicate: true };
     case 'appended': {
       const lastPosition = result.positions[result.positions.length - 1]!;
       if (notifyMode === 'after-commit' && !inTransaction) runtime.notifier.notify(lastPosition);
       return {
         positions: result.positions,
         ids: rows.map((row) => row.id),
+        schemaVersions: rows.map((row) => row.schemaVersion ?? 1),
         lastPosition,
         duplicate: false,
         ...(result.head === null || signer === undefined ? {} : { head: signer.sign(result.head) }),

@@ -217,6 +217,8 @@ export interface AppendResult {
   readonly positions: readonly bigint[];
   /** Ids of the appended events, in the order given: each event's own `id`, or the uuidv7 the store gave it. */
   readonly ids: readonly string[];
+  /** The schema version each event was stored with, in the order given: its type's current one (see `upcasters`). */
+  readonly schemaVersions: readonly number[];
   /** The last of `positions`. */
   readonly lastPosition: bigint;
   /** True when every event id was already stored with the same content: nothing was written. */

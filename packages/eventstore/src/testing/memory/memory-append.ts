@@ -128,7 +128,9 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
       runtime.lock.release();
     }
   }
-  if (outcome.kind === 'duplicate') return { positions: [...outcome.positions], ids: rows.map((row) => row.id), lastPosition: outcome.positions.at(-1)!, duplicate: true };
+  if (outcome.kind === 'duplicate') {
+    return { positions: [...outcome.positions], ids: rows.map((row) => row.id), schemaVersions: rows.map((row) => row.schemaVersion), lastPosition: outcome.positions.at(-1)!, duplicate: true };
+  }
   if (outcome.kind === 'condition-failed') throw new AppendConditionError({ query: condition?.query ?? [], after: condition?.after });
   const positions = outcome.records.map((record) => record.position);
   const lastPosition = positions.at(-1)!;
@@ -136,6 +138,7 @@ export async function appendInMemory<E extends EventShape, Q extends Query<E>>(
   return {
     positions,
     ids: rows.map((row) => row.id),
+    schemaVersions: rows.map((row) => row.schemaVersion),
     lastPosition,
     duplicate: false,
     ...(condition === undefined ? {} : { head: runtime.signHead(lastPosition) }),
