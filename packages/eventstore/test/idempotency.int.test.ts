@@ -21,7 +21,7 @@ describe('idempotent retry with caller-chosen ids', () => {
     const first = await ctx.store.append(batch);
     const before = await count();
     const retry = await ctx.store.append(batch, { metadata: { correlationId: 'retry' } });
-    expect(retry).toEqual({ positions: first.positions, ids: first.ids, lastPosition: first.lastPosition, duplicate: true });
+    expect(retry).toEqual({ positions: first.positions, ids: first.ids, schemaVersions: first.schemaVersions, lastPosition: first.lastPosition, duplicate: true });
     expect(await count()).toBe(before);
   });
 

@@ -13,7 +13,7 @@ export function idempotencyCases(shared: SharedStore): void {
       const batch = [withId(a, 1), withId(a, 2)];
       const first = await store.append(batch);
       const retry = await store.append(batch, { metadata: { correlationId: 'retry' } });
-      expect(retry).toEqual({ positions: first.positions, ids: first.ids, lastPosition: first.lastPosition, duplicate: true });
+      expect(retry).toEqual({ positions: first.positions, ids: first.ids, schemaVersions: first.schemaVersions, lastPosition: first.lastPosition, duplicate: true });
       const upper = await store.append(batch.map((e) => ({ ...e, id: e.id.toUpperCase() })));
       expect(upper.duplicate).toBe(true);
       const { events } = await store.read(accountQuery(a));
