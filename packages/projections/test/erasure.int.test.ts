@@ -65,7 +65,7 @@ describe('projections and erasure', () => {
     await store.append(people.map((p) => registered(p.id, p.name)));
     await projector.start();
     try {
-      await eventually(async () => (await rows()).length === people.length, 10_000);
+      expect(await eventually(async () => (await rows()).length === people.length, 10_000)).toBe(true);
       expect((await rows()).map((r) => r.name)).toEqual(people.map((p) => p.name));
       const [gone, ...kept] = people;
       // Appends keep arriving for every customer while the erasure happens.
@@ -80,7 +80,7 @@ describe('projections and erasure', () => {
       })();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await store.eraseSubject(gone!.id, { erasedBy: 'test' });
-      await eventually(async () => (await rows()).find((r) => r.customer_id === gone!.id)?.name === null, 10_000);
+      expect(await eventually(async () => (await rows()).find((r) => r.customer_id === gone!.id)?.name === null, 10_000)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 300)); // more batches, with nothing more to erase
       appending = false;
       await appender;
@@ -90,7 +90,12 @@ describe('projections and erasure', () => {
       expect((await rows()).filter((r) => r.name !== null).map((r) => r.name)).toEqual(kept.map((p) => p.name));
 
       await projector.rebuild('customers');
-      await eventually(async () => (await projector.status())[0]?.state === 'running' && (await rows()).length === people.length, 15_000);
+      // The live tables serve (and count 4 rows) all through the build: wait for the switch, when no build is left.
+      const switched = await eventually(async () => {
+        const [status] = await projector.status();
+        return status?.state === 'running' && status.build === null && (await rows()).length === people.length;
+      }, 15_000);
+      expect(switched).toBe(true);
       await projector.waitForCatchUp({ timeoutMs: 10_000 });
       const rebuilt = await rows();
       expect(rebuilt.find((r) => r.customer_id === gone!.id)?.name).toBeNull();
