@@ -2,7 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppendConditionError, EventIdConflictError, UnsupportedIsolationError } from './errors.js';
 import type { EncodingEvent } from './codec/codec-types.js';
 import { planLocks } from './lock-keys.js';
-import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE } from './schema/tables.js';
+import { SubjectErasedError } from './encryption-errors.js';
+import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE, SUBJECT_ERASED_SQLSTATE } from './schema/tables.js';
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
 import type { StoreRuntime } from './store-runtime.js';
@@ -34,7 +35,9 @@ export async function append<E extends EventShape>(
   const checkIds = checked.some((event) => event.id !== undefined);
   // The active span (the append's own, see traceAppend) goes into each event's metadata, for the spans that read it.
   const trace = activeTraceContext();
-  const rows = prepared.map((event) => ({ ...event, id: event.id ?? uuidv7(), ...(trace ? { metadata: withTraceContext(event.metadata, trace) } : {}) }));
+  const rows = prepared.map(({ subjects: _subjects, ...event }) => ({ ...event, id: event.id ?? uuidv7(), ...(trace ? { metadata: withTraceContext(event.metadata, trace) } : {}) }));
+  // The subjects whose keys encrypted the batch: the statement itself refuses it if one was erased meanwhile.
+  const subjects = [...new Set(prepared.flatMap((event) => event.subjects ?? []))].map((hash) => Buffer.from(hash, 'base64url').toString('hex'));
   const input = {
     eventsJson: JSON.stringify(rows),
     locks: planLocks(schema, prepared, conditionQuery, maxFineLocks),
@@ -45,6 +48,7 @@ export async function append<E extends EventShape>(
     headOwn: head?.own ?? null,
     headOwnPosition: head?.ownPosition ?? null,
     notifyChannel: notifyMode === 'in-transaction' || (inTransaction && notifyMode !== 'off') ? channel : null,
+    subjects: subjects.length === 0 ? null : subjects,
   };
   let result: AppendOutcome;
   try {
@@ -52,6 +56,10 @@ export async function append<E extends EventShape>(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === REPEATABLE_READ_SQLSTATE) throw new UnsupportedIsolationError();
+    if (code === SUBJECT_ERASED_SQLSTATE) {
+      const erased = Buffer.from(String((error as { detail?: unknown }).detail ?? ''), 'hex').toString('base64url');
+      throw new SubjectErasedError(Math.max(0, prepared.findIndex((event) => event.subjects?.includes(erased))));
+    }
     // The head is of another store identity: this process may hold the secret of before a restore.
     if (code === INVALID_HEAD_SQLSTATE) runtime.forgetSigner();
     // Two appends of the same new ids raced past the id check; the loser retries, and then finds the

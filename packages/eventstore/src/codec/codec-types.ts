@@ -15,6 +15,11 @@ export interface EncodingEvent {
   readonly metadata: Record<string, unknown>;
   /** Stamped by the version stage; absent, the column's default (1) applies. */
   readonly schemaVersion?: number;
+  /**
+   * Set by the personal-data stage: the hashes (base64url) of the subjects whose keys encrypted this event. The
+   * append statement refuses the batch (`SUBJECT_ERASED`) if any of them is erased when it runs.
+   */
+  readonly subjects?: readonly string[];
 }
 
 /** An event on its way out of the store, as stored (`data` in the stored shape until the version stage upcasts it). */

@@ -52,7 +52,7 @@ export class PersonalDataCodec {
     if (options.encryptionKey === undefined) {
       throw new ConfigurationError('personalData needs encryptionKey: personal data is never stored unencrypted');
     }
-    const cacheMs = options.subjectKeyCacheMs ?? 0;
+    const cacheMs = options.subjectKeyCacheMs ?? 60_000;
     if (!Number.isSafeInteger(cacheMs) || cacheMs < 0) throw new ConfigurationError('subjectKeyCacheMs must be a non-negative integer number of milliseconds');
     this.#entries = entries;
     this.#key = new StoreKey(options.encryptionKey);
@@ -116,7 +116,7 @@ export class PersonalDataCodec {
           data[field] = encryptField(dataKey, Buffer.from(hash, 'base64url'), { eventId: event.id, type: event.type, field }, data[field]);
         }
       });
-      return { ...event, data };
+      return { ...event, data, subjects: subjects[index]! };
     });
   }
 

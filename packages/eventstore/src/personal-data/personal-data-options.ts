@@ -47,11 +47,11 @@ export interface PersonalDataOptions<E extends EventShape> {
   readonly encryptionKey?: EncryptionKeyOption;
   /**
    * How long appends of this process may reuse a subject's data key they fetched (only keys committed outside a
-   * caller's transaction), instead of fetching it again: one round trip less per append. The price, for that
-   * long after another process erased the subject: appends here are not refused with `SUBJECT_ERASED` but store
-   * ciphertext under the destroyed key (it reads as erased, like an append that raced the erasure), and this
-   * process still holds the key in memory. Reads never use it. An erasure made by this store clears its entry.
-   * @defaultValue 0 (every append fetches its subjects' keys)
+   * caller's transaction), instead of fetching it again: one round trip less per append. An append still never
+   * lands for a subject erased before it ran: its statement checks the subjects it encrypted for
+   * (`SUBJECT_ERASED`). The price: for that long after another process erased the subject, this process still
+   * holds the destroyed key in memory. Reads never use it. An erasure made by this store clears its entry.
+   * @defaultValue 60000 (0: every append fetches its subjects' keys)
    */
   readonly subjectKeyCacheMs?: number;
 }

@@ -7,6 +7,7 @@ import { decisionSnapshotsMigration } from './0005-decision-snapshots.js';
 import { schemaVersionMigration } from './0006-schema-version.js';
 import { subjectKeysMigration } from './0007-subject-keys.js';
 import { eventSealsMigration } from './0008-event-seals.js';
+import { subjectGuardMigration } from './0009-subject-guard.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -23,5 +24,6 @@ export function migrations(schema: string): Record<string, Migration> {
     '0006_schema_version': schemaVersionMigration(s),
     '0007_subject_keys': subjectKeysMigration(s),
     '0008_event_seals': eventSealsMigration(s),
+    '0009_subject_guard': subjectGuardMigration(s),
   };
 }

@@ -27,6 +27,8 @@ export const REPEATABLE_READ_SQLSTATE = 'TLY02';
 export const TOO_OLD_SQLSTATE = 'TLY03';
 /** SQLSTATE raised for a head that lies in the future of the store (it cannot come from a read of it). */
 export const INVALID_HEAD_SQLSTATE = 'TLY04';
+/** SQLSTATE raised by `refuse_erased()` for an append whose personal data is encrypted for an erased subject. */
+export const SUBJECT_ERASED_SQLSTATE = 'TLY05';
 /**
  * The transaction-local setting by which a transaction declares it never appends to the store of `schema`
  * (a projector's batch): followers pass it at once, and its appends are refused. `schema` is a plain identifier.

@@ -26,6 +26,8 @@ export interface AppendInput {
   readonly headOwn: string | null;
   readonly headOwnPosition: string | null;
   readonly notifyChannel: string | null;
+  /** Hashes (hex) of the subjects whose keys encrypted the batch, or null: the statement refuses if one is erased. */
+  readonly subjects: readonly string[] | null;
 }
 
 export interface AppendStatements {
@@ -33,6 +35,9 @@ export interface AppendStatements {
   readonly general: { readonly text: string; readonly name: string };
   /** A plain INSERT for what most appends are: no condition, no caller-chosen ids. */
   readonly plain: { readonly text: string; readonly name: string };
+  /** The same two for a batch with personal data: first the erased-subject check (migration 0009), on one more parameter. */
+  readonly guardedGeneral: { readonly text: string; readonly name: string };
+  readonly guardedPlain: { readonly text: string; readonly name: string };
 }
 
 /**
@@ -45,7 +50,7 @@ export interface AppendStatements {
  * first evaluated with the first row, so after the locks. Same rows, locks and order as `append_events`.
  */
 export function appendStatements(schema: string): AppendStatements {
-  return {
+  const statements = {
     general: {
       text:
         `SELECT outcome, positions, conflict_id, head, recorded_at, transaction_id::text AS transaction_id FROM "${schema}".append_events(` +
@@ -70,7 +75,17 @@ export function appendStatements(schema: string): AppendStatements {
       name: `tally_append_plain_${schema}`,
     },
   };
+  // One index probe, planned with the statement; `refuse_erased` (migration 0009) runs only to raise SUBJECT_ERASED.
+  const live = (n: number) =>
+    `(CASE WHEN EXISTS (SELECT 1 FROM "${schema}".subject_keys k WHERE k.subject_hash = ANY (ARRAY(SELECT decode(h, 'hex') FROM unnest($${n}::text[]) AS h)) ` +
+    `AND k.erased_at IS NOT NULL) THEN "${schema}".refuse_erased($${n}::text[]) ELSE true END)`;
+  return {
+    ...statements,
+    guardedGeneral: { text: `${statements.general.text} WHERE ${live(11)}`, name: `${statements.general.name}_guarded` },
+    guardedPlain: { text: statements.plain.text.replace('WHERE (SELECT CASE', `WHERE ${live(5)} AND (SELECT CASE`), name: `${statements.plain.name}_guarded` },
+  };
 }
+
 
 const toPositions = (positions: string[] | null | undefined): bigint[] => (positions ?? []).map((p) => BigInt(p));
 
@@ -80,11 +95,12 @@ const toPositions = (positions: string[] | null | undefined): bigint[] => (posit
  */
 export async function appendEvents(run: StatementRunner, statements: AppendStatements, input: AppendInput): Promise<AppendOutcome> {
   if (input.queryJson === null && !input.checkIds) {
-    const { text, name } = statements.plain;
-    const rows = await run<{ positions: string[] | null }>(text, [input.eventsJson, input.locks.keys, input.locks.exclusive, input.notifyChannel], name);
+    const { text, name } = input.subjects === null ? statements.plain : statements.guardedPlain;
+    const params = [input.eventsJson, input.locks.keys, input.locks.exclusive, input.notifyChannel];
+    const rows = await run<{ positions: string[] | null }>(text, input.subjects === null ? params : [...params, input.subjects], name);
     return { outcome: 'appended', positions: toPositions(rows[0]?.positions), head: null };
   }
-  const { text, name } = statements.general;
+  const { text, name } = input.subjects === null ? statements.general : statements.guardedGeneral;
   const rows = await run<{
     outcome: string;
     positions: string[] | null;
@@ -105,6 +121,7 @@ export async function appendEvents(run: StatementRunner, statements: AppendState
       input.headOwnPosition,
       input.notifyChannel,
       input.headStore,
+      ...(input.subjects === null ? [] : [input.subjects]),
     ],
     name,
   );
