@@ -33,9 +33,15 @@ function projector(projections: readonly Projection<BankEvent, ReadDb>[], extra:
 const statusOf = async (worker: { status(): Promise<ProjectionStatus[]> }, name: string) => (await worker.status()).find((s) => s.name === name)!;
 
 /** Sessions of the projector's batch pool on this database that are in a transaction. */
+/**
+ * Batch sessions holding a transaction open for more than a second: a hung (or not abandoned) batch. A healthy
+ * projection's poll is also a short batch transaction, idle in transaction for a moment between its statements;
+ * counting those made the check race with the polls.
+ */
 async function batchSessionsInTransaction(): Promise<number> {
   const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE datname = current_database() AND application_name = 'tally-projector-batches' AND state LIKE 'idle in transaction%'`.execute(db);
+    WHERE datname = current_database() AND application_name = 'tally-projector-batches' AND state LIKE 'idle in transaction%'
+      AND xact_start < now() - interval '1 second'`.execute(db);
   return rows[0]!.n;
 }
 

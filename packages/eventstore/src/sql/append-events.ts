@@ -86,7 +86,6 @@ export function appendStatements(schema: string): AppendStatements {
   };
 }
 
-
 const toPositions = (positions: string[] | null | undefined): bigint[] => (positions ?? []).map((p) => BigInt(p));
 
 /**
