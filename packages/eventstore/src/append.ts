@@ -6,6 +6,7 @@ import { SubjectErasedError } from './encryption-errors.js';
 import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE, SUBJECT_ERASED_SQLSTATE } from './schema/tables.js';
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
+import { subjectHashHex } from './sql/subject-keys.js';
 import type { StoreRuntime } from './store-runtime.js';
 import { activeTraceContext, withTraceContext } from './telemetry/trace-context.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent } from './types.js';
@@ -37,7 +38,7 @@ export async function append<E extends EventShape>(
   const trace = activeTraceContext();
   const rows = prepared.map(({ subjects: _subjects, ...event }) => ({ ...event, id: event.id ?? uuidv7(), ...(trace ? { metadata: withTraceContext(event.metadata, trace) } : {}) }));
   // The subjects whose keys encrypted the batch: the statement itself refuses it if one was erased meanwhile.
-  const subjects = [...new Set(prepared.flatMap((event) => event.subjects ?? []))].map((hash) => Buffer.from(hash, 'base64url').toString('hex'));
+  const subjects = [...new Set(prepared.flatMap((event) => event.subjects ?? []))].map(subjectHashHex);
   const input = {
     eventsJson: JSON.stringify(rows),
     locks: planLocks(schema, prepared, conditionQuery, maxFineLocks),

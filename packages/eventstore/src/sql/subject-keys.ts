@@ -14,7 +14,8 @@ interface ErasureSql {
   erased_by: string | null;
 }
 
-const hex = (hash: string) => Buffer.from(hash, 'base64url').toString('hex');
+/** A subject hash (base64url, as envelopes and the codec carry it) as the hex the SQL decodes. */
+export const subjectHashHex = (hash: string) => Buffer.from(hash, 'base64url').toString('hex');
 const toRow = (row: KeyRowSql): SubjectKeyRow => ({
   hash: Buffer.from(row.hash, 'hex').toString('base64url'),
   keyId: row.key_id,
@@ -45,7 +46,7 @@ export function sqlKeyVault(run: StatementRunner, schema: string, autocommit: bo
     `WHERE subject_hash = ANY (ARRAY(SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h))`;
   const fetchName = `tally_keys_${schema}`;
   const fetch = async (hashes: readonly string[]) =>
-    hashes.length === 0 ? [] : (await run<KeyRowSql>(fetchSql, [hashes.map(hex)], fetchName)).map(toRow);
+    hashes.length === 0 ? [] : (await run<KeyRowSql>(fetchSql, [hashes.map(subjectHashHex)], fetchName)).map(toRow);
 
   return {
     autocommit,
@@ -60,7 +61,7 @@ export function sqlKeyVault(run: StatementRunner, schema: string, autocommit: bo
         `INSERT INTO ${s}.subject_keys (subject_hash, key_id, wrapped_key) ` +
           `SELECT decode(h, 'hex'), k, decode(w, 'hex') FROM unnest($1::text[], $2::text[], $3::text[]) AS t(h, k, w) ` +
           `ON CONFLICT (subject_hash) DO NOTHING RETURNING encode(subject_hash, 'hex') AS hash, key_id, wrapped_key, false AS erased`,
-        [made.map((m) => hex(m.hash)), made.map((m) => m.keyId), made.map((m) => m.wrapped.toString('hex'))],
+        [made.map((m) => subjectHashHex(m.hash)), made.map((m) => m.keyId), made.map((m) => m.wrapped.toString('hex'))],
       );
       const rows = [...found, ...inserted.map(toRow)];
       const lost = missing.filter((hash) => !rows.some((row) => row.hash === hash));
@@ -89,12 +90,12 @@ export function sqlKeyVault(run: StatementRunner, schema: string, autocommit: bo
            RETURNING subject_hash, erased_at)
          INSERT INTO ${s}.erasures (subject_hash, subject, erased_at, erased_by) SELECT subject_hash, $2, erased_at, $3 FROM killed
          RETURNING sequence::text, subject, erased_at, erased_by`,
-        [hex(hash), subject, erasedBy],
+        [subjectHashHex(hash), subject, erasedBy],
       );
       if (killed[0]) return { ...toErasure(killed[0]), alreadyErased: false };
       const earlier = await run<ErasureSql>(
         `SELECT sequence::text, subject, erased_at, erased_by FROM ${s}.erasures WHERE subject_hash = decode($1, 'hex')`,
-        [hex(hash)],
+        [subjectHashHex(hash)],
       );
       return { ...toErasure(earlier[0]!), alreadyErased: true };
     },
@@ -135,7 +136,7 @@ export function sqlKeyVault(run: StatementRunner, schema: string, autocommit: bo
       } else {
         await run(
           `UPDATE ${s}.subject_keys SET key_id = $1, wrapped_key = $2 WHERE subject_hash = decode($3, 'hex') AND key_id = $4 AND wrapped_key = $5`,
-          [next.keyId, next.wrapped, hex(entry.name), entry.keyId, entry.wrapped],
+          [next.keyId, next.wrapped, subjectHashHex(entry.name), entry.keyId, entry.wrapped],
         );
       }
     },

@@ -1,4 +1,5 @@
 import { Gauge, Registry } from 'prom-client';
+import { horizonBlockedSeconds } from '../telemetry/observe-projector.js';
 import type { Projector } from '../create-projector.js';
 
 /** The projector's Prometheus metrics: `render()` computes them from `status()` at each scrape. */
@@ -42,16 +43,14 @@ export function createMetricsRegistry(projector: Pick<Projector, 'status'>): Met
       const statuses = await projector.status();
       const horizon = statuses[0]?.horizon;
       blocker.reset();
-      let oldest = 0;
       for (const b of horizon?.blockers ?? []) {
         const age = (b.transactionAgeMs ?? 0) / 1000;
-        oldest = Math.max(oldest, age);
         blocker.set(
           { pid: String(b.pid ?? ''), database: b.database ?? '', application: b.applicationName ?? '', state: b.state ?? '', reason: b.reason, transaction: b.transactionId.toString() },
           age,
         );
       }
-      blockedSeconds.set(horizon && horizon.unsettledEvents > 0 ? oldest : 0);
+      blockedSeconds.set(horizonBlockedSeconds(horizon));
       for (const s of statuses) {
         const labels = { projection: s.name };
         lagEvents.set(labels, s.lagEvents);
