@@ -25,12 +25,12 @@ const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1
  * different plaintexts under one key: here the nonce is a pseudo-random function of the plaintext and its
  * place, so two different inputs share a nonce only with probability about n²/2⁹⁷ for n values per key,
  * and equal inputs give equal ciphertexts, which reveals only that a value was written twice at the same
- * event id and field: a retry.
+ * event id and field: a retry. `subjectHash` is the subject's keyed hash in base64url, as the envelope names it.
  */
-export function encryptField(dataKey: Buffer, subjectHash: Buffer, place: FieldPlace, value: unknown): string {
+export function encryptField(dataKey: Buffer, subjectHash: string, place: FieldPlace, value: unknown): string {
   const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
   const nonce = hmac(dataKey, 'nonce', place.eventId.toLowerCase(), place.type, place.field, plaintext).subarray(0, NONCE_BYTES);
-  return `${ENVELOPE_PREFIX}${subjectHash.toString('base64url')}:${seal(dataKey, plaintext, aadOf(place), nonce).toString('base64url')}`;
+  return `${ENVELOPE_PREFIX}${subjectHash}:${seal(dataKey, plaintext, aadOf(place), nonce).toString('base64url')}`;
 }
 
 /** The subject hash an envelope names, or undefined for a value that is not an envelope. */

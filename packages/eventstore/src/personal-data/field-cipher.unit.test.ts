@@ -1,31 +1,47 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { hmac } from './aead.js';
 import { decryptField, encryptField, envelopeSubject } from './field-cipher.js';
 import { resolveKeyRing } from './key-ring.js';
 
 const dataKey = randomBytes(32);
-const hash = randomBytes(32);
+const ref = randomBytes(32).toString('base64url');
 const place = { eventId: '0190a6d2-0000-7000-8000-000000000001', type: 'AccountOpened', field: 'customerName' };
 
 describe('field envelopes', () => {
   it('encrypts deterministically per (event id, type, field, value), so a retried append stores the same bytes', () => {
     // Naive version caught: a random nonce gives a retry other bytes, which the append's duplicate check calls a conflict.
-    const a = encryptField(dataKey, hash, place, 'Ada Lovelace');
-    expect(encryptField(dataKey, hash, place, 'Ada Lovelace')).toBe(a);
-    expect(encryptField(dataKey, hash, place, 'Ada Lovelac')).not.toBe(a);
-    expect(encryptField(dataKey, hash, { ...place, eventId: '0190a6d2-0000-7000-8000-000000000002' }, 'Ada Lovelace')).not.toBe(a);
+    const a = encryptField(dataKey, ref, place, 'Ada Lovelace');
+    expect(encryptField(dataKey, ref, place, 'Ada Lovelace')).toBe(a);
+    expect(encryptField(dataKey, ref, place, 'Ada Lovelac')).not.toBe(a);
+    expect(encryptField(dataKey, ref, { ...place, eventId: '0190a6d2-0000-7000-8000-000000000002' }, 'Ada Lovelace')).not.toBe(a);
     expect(a).not.toContain('Ada');
-    expect(envelopeSubject(a)).toBe(hash.toString('base64url'));
+    expect(envelopeSubject(a)).toBe(ref);
     expect(decryptField(dataKey, a, place)).toEqual({ value: 'Ada Lovelace' });
+  });
+
+  it('gives the bytes it always gave (a retry after an upgrade is still a duplicate, keyed tags keep matching)', () => {
+    // Vectors from the first release of the envelope; a change to the nonce, the HMAC's input encoding or the
+    // layout makes a retried append a conflict and every keyed tag and subject hash a new value.
+    const key = Buffer.alloc(32, 7);
+    const subject = Buffer.alloc(32, 9).toString('base64url');
+    expect(encryptField(key, subject, { eventId: '0190A6D2-0000-7000-8000-000000000001', type: 'CustomerNamed', field: 'name' }, 'Ada Lovelace')).toBe(
+      'tally:enc:v1:CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk:5CHSVpsFY_7f1k3tS0KzQYQEWXTGeriy9r043JUMw9SsOmnoGVe1VxEh',
+    );
+    expect(encryptField(key, subject, { eventId: '0190a6d2-0000-7000-8000-000000000001', type: 'CustomerNamed', field: 'name' }, { first: 'Zoë', n: 1 })).toBe(
+      'tally:enc:v1:CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk:Afp01KMOFq9OmT3Lrqt2Nb4Fj9Oq-COnEshVhDc1pT1PSDfa61cDFpoL-Cae-y-t5qc',
+    );
+    expect(hmac(key, 'subject', 'acct-1').toString('base64url')).toBe('YSllpriNl_stmibG0mGHAP3W2xNDcgqEGTluTlo14tI');
+    expect(hmac(key, 'tag', 'customer', 'ada lovelace').toString('base64url')).toBe('UZJKSJy9krhqSOEVbOG-MH26U7LVvBM2ZxPKDsFdtOE');
   });
 
   it('keeps JSON values of any kind', () => {
     const value = { first: 'Ada', born: 1815, titles: ['Countess'] };
-    expect(decryptField(dataKey, encryptField(dataKey, hash, place, value), place)).toEqual({ value });
+    expect(decryptField(dataKey, encryptField(dataKey, ref, place, value), place)).toEqual({ value });
   });
 
   it('refuses an envelope moved to another event or field, altered, or under another key', () => {
-    const a = encryptField(dataKey, hash, place, 'Ada Lovelace');
+    const a = encryptField(dataKey, ref, place, 'Ada Lovelace');
     expect(decryptField(dataKey, a, { ...place, field: 'other' })).toBe('failed');
     expect(decryptField(dataKey, a, { ...place, eventId: '0190a6d2-0000-7000-8000-000000000009' })).toBe('failed');
     expect(decryptField(randomBytes(32), a, place)).toBe('failed');

@@ -32,6 +32,10 @@ export class PersonalDataCodec {
   readonly #entries: ReadonlyMap<string, readonly Entry[]>;
   readonly #key: StoreKey;
   #secret: Promise<Buffer> | undefined;
+  /** The tag secret once `#secret` resolved: appends then compute hashes without an await. */
+  #secretKept: Buffer | undefined;
+  /** Subject hashes under `#secretKept`, by subject id (the same bound as unwrapped keys). */
+  readonly #subjectHashes = new Map<string, string>();
   readonly #unwrapped = new Map<string, Buffer>();
   /** Data keys appends may reuse (see `subjectKeyCacheMs`), by subject hash, with when they expire. */
   readonly #appendKeys = new Map<string, { readonly key: Buffer; readonly until: number }>();
@@ -71,7 +75,21 @@ export class PersonalDataCodec {
 
   /** The keyed hash (base64url) a subject is known by in the vault and in envelopes. */
   async subjectHash(vault: KeyVault, subject: string): Promise<string> {
-    return hmac(await this.#tagSecret(vault), 'subject', subject).toString('base64url');
+    return this.#subjectHashWith(this.#secretKept ?? (await this.#tagSecret(vault)), subject);
+  }
+
+  /** The subject's keyed hash under `secret`; kept (bounded) when `secret` is the store's committed one. */
+  #subjectHashWith(secret: Buffer, subject: string): string {
+    const kept = secret === this.#secretKept;
+    let hash = kept ? this.#subjectHashes.get(subject) : undefined;
+    if (hash === undefined) {
+      hash = hmac(secret, 'subject', subject).toString('base64url');
+      if (kept) {
+        if (this.#subjectHashes.size >= UNWRAPPED_KEPT) this.#subjectHashes.delete(this.#subjectHashes.keys().next().value!);
+        this.#subjectHashes.set(subject, hash);
+      }
+    }
+    return hash;
   }
 
   /** `${prefix}:<keyed hash of value>`: stable for the store's life (rotation rewraps the secret, never changes it). */
@@ -86,7 +104,7 @@ export class PersonalDataCodec {
    */
   async encode<T extends CodecEvent>(vault: KeyVault, events: readonly T[]): Promise<T[]> {
     if (!events.some((event) => this.#entries.has(event.type))) return [...events];
-    const secret = await this.#tagSecret(vault);
+    const secret = this.#secretKept ?? (await this.#tagSecret(vault));
     const subjects = events.map((event, index) =>
       (this.#entries.get(event.type) ?? []).map((entry, e) => {
         let subject: unknown;
@@ -98,11 +116,11 @@ export class PersonalDataCodec {
         if (typeof subject !== 'string' || subject === '') {
           throw new InvalidEventError('INVALID_EVENT_DATA', `personalData.${event.type}[${e}].subject must return a non-empty string for event ${index}`, index, 'data');
         }
-        return hmac(secret, 'subject', subject).toString('base64url');
+        return this.#subjectHashWith(secret, subject);
       }),
     );
-    const ring = await this.#key.ring();
-    const keys = await this.#appendKeysFor(vault, ring, [...new Set(subjects.flat())]);
+    const unique = [...new Set(subjects.flat())];
+    const keys = this.#cachedAppendKeys(unique) ?? (await this.#appendKeysFor(vault, await this.#key.ring(), unique));
     return events.map((event, index) => {
       const entries = this.#entries.get(event.type);
       if (!entries) return event;
@@ -113,7 +131,7 @@ export class PersonalDataCodec {
         if (dataKey === undefined) throw new SubjectErasedError(index);
         for (const field of entry.fields) {
           if (data[field] === undefined) continue;
-          data[field] = encryptField(dataKey, Buffer.from(hash, 'base64url'), { eventId: event.id, type: event.type, field }, data[field]);
+          data[field] = encryptField(dataKey, hash, { eventId: event.id, type: event.type, field }, data[field]);
         }
       });
       return { ...event, data, subjects: subjects[index]! };
@@ -163,6 +181,19 @@ export class PersonalDataCodec {
   /** Forgets the append key of a subject this store erased. */
   forgetAppendKey(hash: string): void {
     this.#appendKeys.delete(hash);
+  }
+
+  /** The data keys of `hashes` when the append cache holds all of them (the common case: no await), else undefined. */
+  #cachedAppendKeys(hashes: readonly string[]): Map<string, Buffer | undefined> | undefined {
+    if (this.#appendKeyMs === 0) return undefined;
+    const now = Date.now();
+    const keys = new Map<string, Buffer | undefined>();
+    for (const hash of hashes) {
+      const cached = this.#appendKeys.get(hash);
+      if (cached === undefined || cached.until <= now) return undefined;
+      keys.set(hash, cached.key);
+    }
+    return keys;
   }
 
   /** The data keys of `hashes` for an append (undefined: erased), from the append cache or the vault. */
@@ -238,9 +269,14 @@ export class PersonalDataCodec {
     });
     if (vault.autocommit) {
       this.#secret = secret;
-      secret.catch(() => {
-        if (this.#secret === secret) this.#secret = undefined;
-      });
+      secret.then(
+        (value) => {
+          if (this.#secret === secret) this.#secretKept = value;
+        },
+        () => {
+          if (this.#secret === secret) this.#secret = undefined;
+        },
+      );
     }
     return secret;
   }
