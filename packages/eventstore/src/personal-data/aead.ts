@@ -4,11 +4,26 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 const NONCE = 12;
 const TAG = 16;
 
+/** CSPRNG bytes drawn in blocks: one `randomBytes(12)` costs about as much as the AES-GCM it feeds. */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let pooled = 0;
+
+/** 12 fresh random bytes, each byte of the pool given out once. */
+function randomNonce(): Buffer {
+  if (pooled + NONCE > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    pooled = 0;
+  }
+  pooled += NONCE;
+  return pool.subarray(pooled - NONCE, pooled);
+}
+
 /**
  * AES-256-GCM: `nonce | ciphertext | tag`. `nonce` defaults to 12 random bytes; the field envelope passes a
- * synthetic one (see `field-cipher.ts`).
+ * synthetic one for events whose id the caller chose (see `field-cipher.ts`).
  */
-export function seal(key: Buffer, plaintext: Buffer, aad: Buffer, nonce: Buffer = randomBytes(NONCE)): Buffer {
+export function seal(key: Buffer, plaintext: Buffer, aad: Buffer, nonce: Buffer = randomNonce()): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const body = cipher.update(plaintext);

@@ -19,18 +19,21 @@ const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1
  * The envelope of one personal field: `tally:enc:v1:<subject hash>:<nonce | ciphertext | tag>` (base64url),
  * AES-256-GCM of the value's JSON under the subject's data key, bound to event id, type and field.
  *
- * The nonce is synthetic: the first 12 bytes of HMAC-SHA256(data key, event id, type, field, plaintext). A
- * retried append of the same event therefore produces the very same bytes, which the append's duplicate
- * check (same ids and content → duplicate) needs. It is safe because GCM only breaks when one nonce meets two
- * different plaintexts under one key: here the nonce is a pseudo-random function of the plaintext and its
- * place, so two different inputs share a nonce only with probability about n²/2⁹⁷ for n values per key,
- * and equal inputs give equal ciphertexts, which reveals only that a value was written twice at the same
- * event id and field: a retry. `subjectHash` is the subject's keyed hash in base64url, as the envelope names it.
+ * The nonce is `synthetic` for an event whose id the caller chose: the first 12 bytes of HMAC-SHA256(data key,
+ * event id, type, field, plaintext). A retried append of that event therefore produces the very same bytes,
+ * which the append's duplicate check (same ids and content → duplicate) needs. It is safe because GCM only
+ * breaks when one nonce meets two different plaintexts under one key: here the nonce is a pseudo-random
+ * function of the plaintext and its place, so two different inputs share a nonce only with probability about
+ * n²/2⁹⁷ for n values per key, and equal inputs give equal ciphertexts, which reveals only that a value was
+ * written twice at the same event id and field: a retry. An event whose id the store made has no retry to
+ * match (a retry by the caller is another event, with another id): its nonce is `random` (12 bytes from the
+ * CSPRNG, GCM's standard use), which spares the HMAC, a measurable part of an append. `subjectHash` is the
+ * subject's keyed hash in base64url, as the envelope names it.
  */
-export function encryptField(dataKey: Buffer, subjectHash: string, place: FieldPlace, value: unknown): string {
+export function encryptField(dataKey: Buffer, subjectHash: string, place: FieldPlace, value: unknown, nonce: 'synthetic' | 'random'): string {
   const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
-  const nonce = hmac(dataKey, 'nonce', place.eventId.toLowerCase(), place.type, place.field, plaintext).subarray(0, NONCE_BYTES);
-  return `${ENVELOPE_PREFIX}${subjectHash}:${seal(dataKey, plaintext, aadOf(place), nonce).toString('base64url')}`;
+  const iv = nonce === 'random' ? undefined : hmac(dataKey, 'nonce', place.eventId.toLowerCase(), place.type, place.field, plaintext).subarray(0, NONCE_BYTES);
+  return `${ENVELOPE_PREFIX}${subjectHash}:${seal(dataKey, plaintext, aadOf(place), iv).toString('base64url')}`;
 }
 
 /** The subject hash an envelope names, or undefined for a value that is not an envelope. */

@@ -11,10 +11,10 @@ const place = { eventId: '0190a6d2-0000-7000-8000-000000000001', type: 'AccountO
 describe('field envelopes', () => {
   it('encrypts deterministically per (event id, type, field, value), so a retried append stores the same bytes', () => {
     // Naive version caught: a random nonce gives a retry other bytes, which the append's duplicate check calls a conflict.
-    const a = encryptField(dataKey, ref, place, 'Ada Lovelace');
-    expect(encryptField(dataKey, ref, place, 'Ada Lovelace')).toBe(a);
-    expect(encryptField(dataKey, ref, place, 'Ada Lovelac')).not.toBe(a);
-    expect(encryptField(dataKey, ref, { ...place, eventId: '0190a6d2-0000-7000-8000-000000000002' }, 'Ada Lovelace')).not.toBe(a);
+    const a = encryptField(dataKey, ref, place, 'Ada Lovelace', 'synthetic');
+    expect(encryptField(dataKey, ref, place, 'Ada Lovelace', 'synthetic')).toBe(a);
+    expect(encryptField(dataKey, ref, place, 'Ada Lovelac', 'synthetic')).not.toBe(a);
+    expect(encryptField(dataKey, ref, { ...place, eventId: '0190a6d2-0000-7000-8000-000000000002' }, 'Ada Lovelace', 'synthetic')).not.toBe(a);
     expect(a).not.toContain('Ada');
     expect(envelopeSubject(a)).toBe(ref);
     expect(decryptField(dataKey, a, place)).toEqual({ value: 'Ada Lovelace' });
@@ -25,23 +25,33 @@ describe('field envelopes', () => {
     // layout makes a retried append a conflict and every keyed tag and subject hash a new value.
     const key = Buffer.alloc(32, 7);
     const subject = Buffer.alloc(32, 9).toString('base64url');
-    expect(encryptField(key, subject, { eventId: '0190A6D2-0000-7000-8000-000000000001', type: 'CustomerNamed', field: 'name' }, 'Ada Lovelace')).toBe(
+    expect(encryptField(key, subject, { eventId: '0190A6D2-0000-7000-8000-000000000001', type: 'CustomerNamed', field: 'name' }, 'Ada Lovelace', 'synthetic')).toBe(
       'tally:enc:v1:CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk:5CHSVpsFY_7f1k3tS0KzQYQEWXTGeriy9r043JUMw9SsOmnoGVe1VxEh',
     );
-    expect(encryptField(key, subject, { eventId: '0190a6d2-0000-7000-8000-000000000001', type: 'CustomerNamed', field: 'name' }, { first: 'Zoë', n: 1 })).toBe(
+    expect(encryptField(key, subject, { eventId: '0190a6d2-0000-7000-8000-000000000001', type: 'CustomerNamed', field: 'name' }, { first: 'Zoë', n: 1 }, 'synthetic')).toBe(
       'tally:enc:v1:CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk:Afp01KMOFq9OmT3Lrqt2Nb4Fj9Oq-COnEshVhDc1pT1PSDfa61cDFpoL-Cae-y-t5qc',
     );
     expect(hmac(key, 'subject', 'acct-1').toString('base64url')).toBe('YSllpriNl_stmibG0mGHAP3W2xNDcgqEGTluTlo14tI');
     expect(hmac(key, 'tag', 'customer', 'ada lovelace').toString('base64url')).toBe('UZJKSJy9krhqSOEVbOG-MH26U7LVvBM2ZxPKDsFdtOE');
   });
 
+  it('gives an event whose id the store made a random nonce: no HMAC, and never the same bytes twice', () => {
+    // An id the store made cannot come back in a retry, so nothing needs these bytes to repeat; GCM needs only that
+    // a nonce never meets two plaintexts under one key, which 96 random bits give.
+    const a = encryptField(dataKey, ref, place, 'Ada Lovelace', 'random');
+    const b = encryptField(dataKey, ref, place, 'Ada Lovelace', 'random');
+    expect(a).not.toBe(b);
+    expect(a).not.toBe(encryptField(dataKey, ref, place, 'Ada Lovelace', 'synthetic'));
+    expect([decryptField(dataKey, a, place), decryptField(dataKey, b, place)]).toEqual([{ value: 'Ada Lovelace' }, { value: 'Ada Lovelace' }]);
+  });
+
   it('keeps JSON values of any kind', () => {
     const value = { first: 'Ada', born: 1815, titles: ['Countess'] };
-    expect(decryptField(dataKey, encryptField(dataKey, ref, place, value), place)).toEqual({ value });
+    expect(decryptField(dataKey, encryptField(dataKey, ref, place, value, 'synthetic'), place)).toEqual({ value });
   });
 
   it('refuses an envelope moved to another event or field, altered, or under another key', () => {
-    const a = encryptField(dataKey, ref, place, 'Ada Lovelace');
+    const a = encryptField(dataKey, ref, place, 'Ada Lovelace', 'synthetic');
     expect(decryptField(dataKey, a, { ...place, field: 'other' })).toBe('failed');
     expect(decryptField(dataKey, a, { ...place, eventId: '0190a6d2-0000-7000-8000-000000000009' })).toBe('failed');
     expect(decryptField(randomBytes(32), a, place)).toBe('failed');

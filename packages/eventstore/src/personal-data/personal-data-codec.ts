@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { EncryptionKeyError, SubjectErasedError } from '../encryption-errors.js';
 import { ConfigurationError, InvalidEventError } from '../errors.js';
 import type { EventShape } from '../types.js';
@@ -15,6 +16,8 @@ interface CodecEvent {
   readonly type: string;
   readonly data: unknown;
 }
+/** An event to append: its id when the caller chose one. */
+type AppendingEvent = Omit<CodecEvent, 'id'> & { readonly id?: string | undefined };
 type Entry = PersonalDataEntry<Record<string, unknown>>;
 
 /** How many unwrapped data keys reads keep, by their wrapped bytes. */
@@ -98,13 +101,14 @@ export class PersonalDataCodec {
   }
 
   /**
-   * The events with their personal fields replaced by envelopes, keys fetched or created in `vault`.
+   * The events with their personal fields replaced by envelopes, keys fetched or created in `vault()`: called
+   * only when the tag secret or a key is not at hand (making a vault per append is measurable on the hot path).
    * @throws {SubjectErasedError} when an event names an erased subject
    * @throws {InvalidEventError} INVALID_EVENT_DATA when `subject(data)` gives no non-empty string
    */
-  async encode<T extends CodecEvent>(vault: KeyVault, events: readonly T[]): Promise<T[]> {
+  async encode<T extends AppendingEvent>(vault: () => KeyVault, events: readonly T[]): Promise<T[]> {
     if (!events.some((event) => this.#entries.has(event.type))) return [...events];
-    const secret = this.#secretKept ?? (await this.#tagSecret(vault));
+    const secret = this.#secretKept ?? (await this.#tagSecret(vault()));
     const subjects = events.map((event, index) =>
       (this.#entries.get(event.type) ?? []).map((entry, e) => {
         let subject: unknown;
@@ -120,10 +124,13 @@ export class PersonalDataCodec {
       }),
     );
     const unique = [...new Set(subjects.flat())];
-    const keys = this.#cachedAppendKeys(unique) ?? (await this.#appendKeysFor(vault, await this.#key.ring(), unique));
+    const keys = this.#cachedAppendKeys(unique) ?? (await this.#appendKeysFor(vault(), await this.#key.ring(), unique));
     return events.map((event, index) => {
       const entries = this.#entries.get(event.type);
       if (!entries) return event;
+      // The envelope is bound to the event's id: the caller's, or one made here (then no retry can repeat it).
+      const eventId = event.id ?? uuidv7();
+      const nonce = event.id === undefined ? 'random' : 'synthetic';
       const data = { ...(event.data as Record<string, unknown>) };
       entries.forEach((entry, e) => {
         const hash = subjects[index]![e]!;
@@ -131,10 +138,10 @@ export class PersonalDataCodec {
         if (dataKey === undefined) throw new SubjectErasedError(index);
         for (const field of entry.fields) {
           if (data[field] === undefined) continue;
-          data[field] = encryptField(dataKey, hash, { eventId: event.id, type: event.type, field }, data[field]);
+          data[field] = encryptField(dataKey, hash, { eventId, type: event.type, field }, data[field], nonce);
         }
       });
-      return { ...event, data, subjects: subjects[index]! };
+      return { ...event, id: eventId, data, subjects: subjects[index]! };
     });
   }
 
@@ -143,7 +150,7 @@ export class PersonalDataCodec {
    * vault query for the page when it has envelopes, none otherwise.
    * @throws {EncryptionKeyError} UNKNOWN_ENCRYPTION_KEY, DECRYPTION_FAILED
    */
-  async decode<T extends CodecEvent>(vault: KeyVault, events: readonly T[]): Promise<T[]> {
+  async decode<T extends CodecEvent>(vault: () => KeyVault, events: readonly T[]): Promise<T[]> {
     const wanted = new Set<string>();
     for (const event of events) {
       for (const entry of this.#entries.get(event.type) ?? []) {
@@ -154,7 +161,7 @@ export class PersonalDataCodec {
       }
     }
     if (wanted.size === 0) return [...events];
-    const [rows, ring] = await Promise.all([vault.fetch([...wanted]), this.#key.ring()]);
+    const [rows, ring] = await Promise.all([vault().fetch([...wanted]), this.#key.ring()]);
     const keys = new Map(rows.map((row) => [row.hash, row.erased ? undefined : this.#unwrap(ring, row)]));
     return events.map((event) => {
       const entries = this.#entries.get(event.type);

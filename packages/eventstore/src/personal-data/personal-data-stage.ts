@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { CodecIo, CodecStage } from '../codec/codec-types.js';
 import { sqlKeyVault } from '../sql/subject-keys.js';
 import { memoryKeyVault } from '../testing/memory/memory-key-vault.js';
@@ -19,7 +18,8 @@ export function vaultOf(io: CodecIo): KeyVault {
 /**
  * The last encode stage (after validation and version stamping; the first decode stage): encrypts the
  * personal fields of each event with its subjects' keys, and on reads decrypts them or gives `Erased`. An event
- * with personal data gets its id here when the caller gave none: the envelope is bound to it. Without
+ * with personal data gets its id here when the caller gave none (in `PersonalDataCodec.encode`): the envelope
+ * is bound to it. Without
  * `personalData` entries (a store with `encryptionKey` only, for `keyedTag`) it has neither direction and
  * costs the hot paths nothing.
  */
@@ -28,12 +28,8 @@ export function personalDataStage(personalData: PersonalDataCodec): PersonalData
   return {
     name: 'personal-data',
     personalData,
-    encode: (events, io) =>
-      personalData.encode(
-        vaultOf(io),
-        events.map((event) => (event.id === undefined && personalData.covers(event.type) ? { ...event, id: uuidv7() } : event)) as readonly (typeof events[number] & { id: string })[],
-      ),
-    decode: (events, io) => personalData.decode(vaultOf(io), events),
+    encode: (events, io) => personalData.encode(() => vaultOf(io), events),
+    decode: (events, io) => personalData.decode(() => vaultOf(io), events),
   };
 }
 
