@@ -9,7 +9,7 @@ import { validTimeout } from './define-projection.js';
 import { SealLoop } from './seal-loop.js';
 import { ConfigurationError, ProjectionError, ProjectorStoppedError, UnknownProjectionError } from './errors.js';
 import { silentLogger } from './logger.js';
-import type { RunnerContext } from './projection-runner.js';
+import type { RunnerContext } from './runner-context.js';
 import type { ProjectorOptions } from './projector-options.js';
 import { createStatusReader } from './projector-status.js';
 import { rebuildProjection, requestProjectionBuild } from './rebuild-projection.js';
