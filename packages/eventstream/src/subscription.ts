@@ -6,6 +6,7 @@ import { describeBatch } from './describe-batch.js';
 import { emitError, emitSafely } from './emit-safely.js';
 import type { EventStreamError, SubscriptionHandlerError, SubscriptionReadError } from './errors.js';
 import { findEnd } from './find-end.js';
+import { OneShotTimer } from './one-shot-timer.js';
 import type { ManagedSubscription } from './managed-subscription.js';
 import type { ResolvedSubscribeOptions } from './options.js';
 import { readFailure } from './read-failure.js';
@@ -45,9 +46,9 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
   #reading: Promise<void> | undefined;
   #delivering: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
-  #pollTimer: NodeJS.Timeout | undefined;
-  #waitTimer: NodeJS.Timeout | undefined;
-  #readRetryTimer: NodeJS.Timeout | undefined;
+  readonly #pollTimer = new OneShotTimer();
+  readonly #waitTimer = new OneShotTimer();
+  readonly #readRetryTimer = new OneShotTimer();
 
   constructor(options: SubscriptionRunnerOptions<Ev>) {
     super();
@@ -85,10 +86,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
    */
   wake(retryNow = false): void {
     this.#readWanted = true;
-    if (retryNow && this.#readRetryTimer) {
-      clearTimeout(this.#readRetryTimer);
-      this.#readRetryTimer = undefined;
-    }
+    if (retryNow) this.#readRetryTimer.clear();
     this.#pump();
   }
 
@@ -127,7 +125,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     if (this.#state !== 'running') return;
     const { batchSize, maxWaitMs } = this.#settings;
 
-    if (!this.#reading && !this.#readRetryTimer && this.#readWanted && this.#buffer.length < batchSize) {
+    if (!this.#reading && !this.#readRetryTimer.pending && this.#readWanted && this.#buffer.length < batchSize) {
       this.#readWanted = false;
       this.#reading = this.#read().finally(() => {
         this.#reading = undefined;
@@ -138,8 +136,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     if (!this.#delivering && this.#buffer.length > 0) {
       const waited = performance.now() - this.#firstSeenAt;
       if (this.#buffer.length >= batchSize || waited >= maxWaitMs) {
-        if (this.#waitTimer) clearTimeout(this.#waitTimer);
-        this.#waitTimer = undefined;
+        this.#waitTimer.clear();
         // The buffer never holds more than batchSize events: the batch is all of it, so everything up to
         // the cursor is in this batch or already handled, and the cursor is the batch's checkpoint.
         const batch = this.#buffer;
@@ -150,14 +147,8 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
           this.#delivering = undefined;
           this.#pump();
         });
-      } else {
-        this.#waitTimer ??= setTimeout(
-          () => {
-            this.#waitTimer = undefined;
-            this.#pump();
-          },
-          Math.ceil(maxWaitMs - waited),
-        );
+      } else if (!this.#waitTimer.pending) {
+        this.#waitTimer.set(Math.ceil(maxWaitMs - waited), () => this.#pump());
       }
     }
 
@@ -177,11 +168,10 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
       if (this.#state !== 'running') return;
       const delay = this.#readFailed(error);
       if (delay === undefined) return;
-      this.#readRetryTimer = setTimeout(() => {
-        this.#readRetryTimer = undefined;
+      this.#readRetryTimer.set(delay, () => {
         this.#readWanted = true;
         this.#pump();
-      }, delay);
+      });
       return;
     }
     if (this.#state !== 'running') return; // stopping: whatever was read is read again by the next run
@@ -198,12 +188,10 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     // Nothing undelivered and nothing in flight: every matching event up to the cursor is handled, so the
     // checkpoint follows it (a filtered subscription never rescans events that did not match).
     if (this.#buffer.length === 0 && !this.#delivering) this.#handled = result.checkpoint;
-    if (this.#pollTimer) clearTimeout(this.#pollTimer);
-    this.#pollTimer = setTimeout(() => {
-      this.#pollTimer = undefined;
+    this.#pollTimer.set(this.#options.pollIntervalMs, () => {
       this.#readWanted = true;
       this.#pump();
-    }, this.#options.pollIntervalMs);
+    });
   }
 
   /** Reports a failed read; returns the delay before the next try, or `undefined` when the subscription failed. */
@@ -250,8 +238,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
   }
 
   #clearTimers(): void {
-    for (const timer of [this.#pollTimer, this.#waitTimer, this.#readRetryTimer]) if (timer) clearTimeout(timer);
-    this.#pollTimer = this.#waitTimer = this.#readRetryTimer = undefined;
+    for (const timer of [this.#pollTimer, this.#waitTimer, this.#readRetryTimer]) timer.clear();
   }
 }
 
