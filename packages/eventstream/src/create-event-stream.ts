@@ -5,7 +5,8 @@ import { coerceError, InvalidOptionError, StreamClosedError, type ListenerError 
 import { Listener } from './listener.js';
 import { resolveStreamOptions, resolveSubscribeOptions, type ResolvedStreamOptions } from './options.js';
 import { StallMonitor } from './stall-monitor.js';
-import { SubscriptionRunner, type ManagedSubscription } from './subscription.js';
+import type { ManagedSubscription } from './managed-subscription.js';
+import { SubscriptionRunner } from './subscription.js';
 import type {
   BatchHandler,
   EventStream,

@@ -1,50 +1,17 @@
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SettledCheckpoint } from '@tally/eventstore';
-import type PQueue from 'p-queue';
-import { backoffDelay } from './backoff.js';
 import { formatCheckpoint, type Checkpoint } from './checkpoint.js';
-import { runQueued } from './run-queued.js';
-import { coerceError, SubscriptionHandlerError, SubscriptionReadError, type EventStreamError } from './errors.js';
-import { withHandlerTimeout } from './handler-timeout.js';
-import { traceDelivery, type TracedEvent } from './telemetry/trace-deliver.js';
+import { deliverBatch } from './deliver-batch.js';
+import { describeBatch } from './describe-batch.js';
+import { emitError, emitSafely } from './emit-safely.js';
+import type { EventStreamError, SubscriptionHandlerError, SubscriptionReadError } from './errors.js';
+import { findEnd } from './find-end.js';
+import { OneShotTimer } from './one-shot-timer.js';
+import type { ManagedSubscription } from './managed-subscription.js';
 import type { ResolvedSubscribeOptions } from './options.js';
-import type { BatchHandler, Subscription, SubscriptionEventMap, SubscriptionState } from './types.js';
-
-/** What the subscription needs to know of an event (its metadata and time: for the `deliver` span and metrics). */
-export interface DeliverableEvent extends TracedEvent {
-  readonly position: bigint;
-  readonly id: string;
-}
-
-/** A settled read after a checkpoint: at most `limit` events, and the checkpoint to continue from. */
-export type SettledRead<Ev> = (after: SettledCheckpoint, limit: number) => Promise<{ events: readonly Ev[]; checkpoint: SettledCheckpoint }>;
-
-/** A subscription as its stream drives it. */
-export interface ManagedSubscription extends Subscription {
-  /** Begins reading (after finding the end, for `after: 'end'`). Called once, by the stream. */
-  start(): void;
-  /** Asks for a read; `retryNow` also cuts short a read backoff in progress. */
-  wake(retryNow?: boolean): void;
-}
-
-/** What a {@link SubscriptionRunner} is built from. */
-export interface SubscriptionRunnerOptions<Ev extends DeliverableEvent> {
-  readonly settings: ResolvedSubscribeOptions;
-  readonly read: SettledRead<Ev>;
-  readonly settledCheckpoint: () => Promise<SettledCheckpoint>;
-  readonly handler: BatchHandler<Ev>;
-  /** The stream's queue: bounds how many handlers of all its subscriptions run at once. */
-  readonly queue: PQueue;
-  readonly pollIntervalMs: number;
-  /** Called once, when the subscription has stopped or failed. */
-  readonly onEnd: (subscription: ManagedSubscription) => void;
-}
-
-/** Retry delays of failed reads (the database restarting, a connection lost). */
-const readBackoff = { baseMs: 100, maxMs: 5_000 };
-/** Errors of `@tally/eventstore` that no retry can fix. */
-const permanentReadCodes = new Set(['STORE_CLOSED', 'INVALID_QUERY', 'EMPTY_QUERY_ITEM', 'INVALID_OPTION']);
+import { readFailure } from './read-failure.js';
+import type { DeliverableEvent, SubscriptionRunnerOptions } from './subscription-runner-options.js';
+import type { SubscriptionEventMap, SubscriptionState } from './types.js';
 
 /**
  * One subscription's loop, as explicit state rather than one long async function:
@@ -79,9 +46,9 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
   #reading: Promise<void> | undefined;
   #delivering: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
-  #pollTimer: NodeJS.Timeout | undefined;
-  #waitTimer: NodeJS.Timeout | undefined;
-  #readRetryTimer: NodeJS.Timeout | undefined;
+  readonly #pollTimer = new OneShotTimer();
+  readonly #waitTimer = new OneShotTimer();
+  readonly #readRetryTimer = new OneShotTimer();
 
   constructor(options: SubscriptionRunnerOptions<Ev>) {
     super();
@@ -119,10 +86,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
    */
   wake(retryNow = false): void {
     this.#readWanted = true;
-    if (retryNow && this.#readRetryTimer) {
-      clearTimeout(this.#readRetryTimer);
-      this.#readRetryTimer = undefined;
-    }
+    if (retryNow) this.#readRetryTimer.clear();
     this.#pump();
   }
 
@@ -145,25 +109,11 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
 
   async #start(): Promise<void> {
     if (this.#settings.after === 'end') {
-      for (;;) {
-        try {
-          const end = await this.#options.settledCheckpoint();
-          if (this.#abort.signal.aborted) return;
-          this.#handled = end;
-          this.#cursor = end;
-          this.#readFailures = 0;
-          break;
-        } catch (error) {
-          if (this.#abort.signal.aborted) return;
-          const delay = this.#readFailed(error);
-          if (delay === undefined) return;
-          try {
-            await sleep(delay, undefined, { signal: this.#abort.signal });
-          } catch {
-            return; // stopped
-          }
-        }
-      }
+      const end = await findEnd(() => this.#options.settledCheckpoint(), this.#abort.signal, (error) => this.#readFailed(error));
+      if (end === undefined) return;
+      this.#handled = end;
+      this.#cursor = end;
+      this.#readFailures = 0;
     }
     if (this.#abort.signal.aborted) return;
     this.#state = 'running';
@@ -175,7 +125,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     if (this.#state !== 'running') return;
     const { batchSize, maxWaitMs } = this.#settings;
 
-    if (!this.#reading && !this.#readRetryTimer && this.#readWanted && this.#buffer.length < batchSize) {
+    if (!this.#reading && !this.#readRetryTimer.pending && this.#readWanted && this.#buffer.length < batchSize) {
       this.#readWanted = false;
       this.#reading = this.#read().finally(() => {
         this.#reading = undefined;
@@ -186,8 +136,7 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     if (!this.#delivering && this.#buffer.length > 0) {
       const waited = performance.now() - this.#firstSeenAt;
       if (this.#buffer.length >= batchSize || waited >= maxWaitMs) {
-        if (this.#waitTimer) clearTimeout(this.#waitTimer);
-        this.#waitTimer = undefined;
+        this.#waitTimer.clear();
         // The buffer never holds more than batchSize events: the batch is all of it, so everything up to
         // the cursor is in this batch or already handled, and the cursor is the batch's checkpoint.
         const batch = this.#buffer;
@@ -198,20 +147,14 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
           this.#delivering = undefined;
           this.#pump();
         });
-      } else {
-        this.#waitTimer ??= setTimeout(
-          () => {
-            this.#waitTimer = undefined;
-            this.#pump();
-          },
-          Math.ceil(maxWaitMs - waited),
-        );
+      } else if (!this.#waitTimer.pending) {
+        this.#waitTimer.set(Math.ceil(maxWaitMs - waited), () => this.#pump());
       }
     }
 
     if (this.#hasRead && !this.#lastReadFull && !this.#delivering && this.#buffer.length === 0 && !this.#caughtUp) {
       this.#caughtUp = true;
-      this.#emitSafely('caught-up', { subscription: this.name, checkpoint: formatCheckpoint(this.#handled!) });
+      emitSafely(this, 'caught-up', { subscription: this.name, checkpoint: formatCheckpoint(this.#handled!) });
     }
   }
 
@@ -225,11 +168,10 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
       if (this.#state !== 'running') return;
       const delay = this.#readFailed(error);
       if (delay === undefined) return;
-      this.#readRetryTimer = setTimeout(() => {
-        this.#readRetryTimer = undefined;
+      this.#readRetryTimer.set(delay, () => {
         this.#readWanted = true;
         this.#pump();
-      }, delay);
+      });
       return;
     }
     if (this.#state !== 'running') return; // stopping: whatever was read is read again by the next run
@@ -246,95 +188,41 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     // Nothing undelivered and nothing in flight: every matching event up to the cursor is handled, so the
     // checkpoint follows it (a filtered subscription never rescans events that did not match).
     if (this.#buffer.length === 0 && !this.#delivering) this.#handled = result.checkpoint;
-    if (this.#pollTimer) clearTimeout(this.#pollTimer);
-    this.#pollTimer = setTimeout(() => {
-      this.#pollTimer = undefined;
+    this.#pollTimer.set(this.#options.pollIntervalMs, () => {
       this.#readWanted = true;
       this.#pump();
-    }, this.#options.pollIntervalMs);
+    });
   }
 
   /** Reports a failed read; returns the delay before the next try, or `undefined` when the subscription failed. */
   #readFailed(error: unknown): number | undefined {
     this.#readFailures += 1;
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && permanentReadCodes.has(code)) {
-      this.#fail(new SubscriptionReadError(this.name, this.#readFailures, undefined, { cause: error }));
-      return undefined;
-    }
-    const delay = backoffDelay(this.#readFailures, readBackoff);
-    this.#emitError(new SubscriptionReadError(this.name, this.#readFailures, delay, { cause: error }), this.#readFailures === 1);
-    return delay;
+    const failure = readFailure(this.name, this.#readFailures, error);
+    if (failure.delayMs === undefined) this.#fail(failure.error);
+    else emitError(this, failure.error, this.#readFailures === 1);
+    return failure.delayMs;
   }
 
-  async #deliver(batch: Ev[], after: SettledCheckpoint, checkpoint: SettledCheckpoint): Promise<void> {
-    const { handler, queue } = this.#options;
-    const { maxAttempts, retryDelayMs, maxRetryDelayMs } = this.#settings;
-    const signal = this.#abort.signal;
-    const context = { checkpoint: formatCheckpoint(checkpoint), after: formatCheckpoint(after), subscription: this.name, signal };
-    for (let attempt = 1; ; attempt += 1) {
-      let failure: Error;
-      try {
-        const handled = await runQueued(queue, signal, () =>
-          withHandlerTimeout(this.name, this.#settings.handlerTimeoutMs, signal, (attemptSignal) =>
-            traceDelivery({ subscription: this.name, batch, attempt, checkpoint: context.checkpoint }, () =>
-              handler(batch, { ...context, attempt, signal: attemptSignal }),
-            ),
-          ),
-        );
-        if (!handled) return;
+  #deliver(batch: Ev[], after: SettledCheckpoint, checkpoint: SettledCheckpoint): Promise<void> {
+    const { settings, handler, queue } = this.#options;
+    return deliverBatch({ subscription: this.name, settings, handler, queue, signal: this.#abort.signal, batch, after, checkpoint }, {
+      handled: (attempts) => {
         this.#advance(checkpoint);
-        this.#emitSafely('batch', { ...this.#describe(batch), after: context.after, checkpoint: formatCheckpoint(this.#handled!), attempts: attempt });
-        return;
-      } catch (error) {
-        // Stopping: the batch counts as not handled, and is delivered again by whoever resumes.
-        if (signal.aborted) return;
-        failure = coerceError(error);
-      }
-      if (attempt >= maxAttempts) {
-        this.#gaveUp(batch, after, checkpoint, attempt, failure);
-        return;
-      }
-      const delayMs = backoffDelay(attempt, { baseMs: retryDelayMs, maxMs: maxRetryDelayMs });
-      this.#emitSafely('retry', { ...this.#describe(batch), attempt, delayMs, error: failure });
-      try {
-        await sleep(delayMs, undefined, { signal });
-      } catch {
-        return; // stopped while waiting to retry
-      }
-    }
+        emitSafely(this, 'batch', { ...describeBatch(this.name, batch), after: formatCheckpoint(after), checkpoint: formatCheckpoint(this.#handled!), attempts });
+      },
+      retrying: (info) => emitSafely(this, 'retry', info),
+      gaveUp: (error) => {
+        if (error.outcome === 'stopped') return this.#fail(error);
+        this.#advance(checkpoint);
+        emitError(this, error, true);
+      },
+    });
   }
 
   /** The batch up to `checkpoint` is handled (or skipped). */
   #advance(checkpoint: SettledCheckpoint): void {
     // With nothing buffered, empty reads during the handler may have moved the cursor further.
     this.#handled = this.#buffer.length === 0 ? this.#cursor! : checkpoint;
-  }
-
-  #gaveUp(batch: Ev[], after: SettledCheckpoint, checkpoint: SettledCheckpoint, attempts: number, cause: Error): void {
-    const skip = this.#settings.onHandlerError === 'skip';
-    const { firstPosition, lastPosition } = this.#describe(batch);
-    const error = new SubscriptionHandlerError(
-      this.name,
-      {
-        size: batch.length,
-        firstPosition,
-        lastPosition,
-        firstEventId: batch[0]!.id,
-        lastEventId: batch[batch.length - 1]!.id,
-        after: formatCheckpoint(after),
-        checkpoint: formatCheckpoint(checkpoint),
-      },
-      attempts,
-      skip ? 'skipped' : 'stopped',
-      { cause },
-    );
-    if (skip) {
-      this.#advance(checkpoint);
-      this.#emitError(error, true);
-    } else {
-      this.#fail(error);
-    }
   }
 
   /** Stops for good in the `failed` state; the checkpoint stays where it is. */
@@ -345,32 +233,12 @@ export class SubscriptionRunner<Ev extends DeliverableEvent> extends EventEmitte
     this.#abort.abort();
     this.#clearTimers();
     this.#buffer = [];
-    this.#emitError(error, true);
+    emitError(this, error, true);
     this.#options.onEnd(this);
   }
 
-  #describe(batch: readonly Ev[]): { subscription: string; size: number; firstPosition: bigint; lastPosition: bigint } {
-    return { subscription: this.name, size: batch.length, firstPosition: batch[0]!.position, lastPosition: batch[batch.length - 1]!.position };
-  }
-
   #clearTimers(): void {
-    for (const timer of [this.#pollTimer, this.#waitTimer, this.#readRetryTimer]) if (timer) clearTimeout(timer);
-    this.#pollTimer = this.#waitTimer = this.#readRetryTimer = undefined;
-  }
-
-  /** Emits `error` to listeners; without any, warns instead of crashing the process (Node throws an unheard `error`). */
-  #emitError(error: SubscriptionHandlerError | SubscriptionReadError, warnIfUnheard: boolean): void {
-    if (this.listenerCount('error') > 0) this.#emitSafely('error', error);
-    else if (warnIfUnheard) process.emitWarning(error);
-  }
-
-  /** A throwing listener must not break the loop: its error becomes a process warning. */
-  #emitSafely<K extends keyof SubscriptionEventMap>(event: K, ...args: SubscriptionEventMap[K]): void {
-    try {
-      (this.emit as (event: K, ...args: SubscriptionEventMap[K]) => boolean)(event, ...args);
-    } catch (error) {
-      process.emitWarning(coerceError(error).message, { code: 'TALLY_LISTENER_THREW', detail: `in a "${event}" listener of subscription "${this.name}"` });
-    }
+    for (const timer of [this.#pollTimer, this.#waitTimer, this.#readRetryTimer]) timer.clear();
   }
 }
 

@@ -2,7 +2,7 @@ import type { EventShape, SettledCheckpoint } from '@tally/eventstore';
 import { sql, type ControlledTransaction, type Kysely } from 'kysely';
 import { buildSchemaName } from './build-schema-name.js';
 import { coerceError } from './errors.js';
-import type { RunnerContext } from './projection-runner.js';
+import type { RunnerContext } from './runner-context.js';
 import type { PreparedTarget, RunTarget } from './run-target.js';
 import type { ProjectorTables } from './schema/tables.js';
 import { advanceBuild } from './sql/advance-build.js';

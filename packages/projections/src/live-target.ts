@@ -1,6 +1,6 @@
 import type { EventShape, SettledCheckpoint } from '@tally/eventstore';
 import type { ControlledTransaction } from 'kysely';
-import type { RunnerContext } from './projection-runner.js';
+import type { RunnerContext } from './runner-context.js';
 import { rebuildProjection } from './rebuild-projection.js';
 import type { PreparedTarget, RunTarget } from './run-target.js';
 import type { ProjectorTables } from './schema/tables.js';

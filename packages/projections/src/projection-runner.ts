@@ -1,41 +1,21 @@
-import type { EventShape, EventStore, SettledCheckpoint } from '@tally/eventstore';
-import type { Kysely, Transaction } from 'kysely';
-import type pg from 'pg';
+import type { EventShape, SettledCheckpoint } from '@tally/eventstore';
+import type { Transaction } from 'kysely';
 import { backoffDelay } from '@tally/eventstore';
 import { BatchTransaction } from './batch-transaction.js';
-import { BatchAbandonedError, coerceError, HandlerTimeoutError, isConnectionLoss, ProjectionHandlerError } from './errors.js';
+import { BatchAbandonedError, coerceError, ProjectionHandlerError } from './errors.js';
 import { findPoison } from './find-poison.js';
+import { handlerFailure } from './handler-failure.js';
 import { scrubErasures } from './scrub-erasures.js';
-import type { ProjectorLogger } from './logger.js';
 import { setAside, type PoisonToPark } from './parking/set-aside.js';
+import type { RunnerContext } from './runner-context.js';
 import type { RunTarget } from './run-target.js';
-import type { ProjectorTables } from './schema/tables.js';
 import { ProjectBatchTrace } from './telemetry/project-batch-trace.js';
 import type { Projection, ProjectionState } from './types.js';
-
-/** Settings a runner shares with its projector. */
-export interface RunnerContext<E extends EventShape> {
-  readonly store: EventStore<E>;
-  readonly db: Kysely<ProjectorTables>;
-  /** The pool `db` runs on: each batch checks one connection out of it, to be able to destroy it. */
-  readonly pool: pg.Pool;
-  readonly schema: string;
-  readonly workerId: string;
-  readonly batchSize: number;
-  readonly pollIntervalMs: number;
-  readonly maxAttempts: number;
-  readonly retryDelayMs: number;
-  /** Default of the projections' `handlerTimeoutMs`. */
-  readonly handlerTimeoutMs: number;
-  readonly logger: ProjectorLogger;
-}
+import { WakeableSleep } from './wakeable-sleep.js';
 
 type HandlerEvents<E extends EventShape> = Parameters<Projection<E, unknown>['handle']>[0];
 
 type BatchOutcome = 'more' | 'caught-up' | 'moved';
-
-/** SQLSTATE of a session the server ended for idling in a transaction past `idle_in_transaction_session_timeout`. */
-const idleInTransactionTimeout = '25P03';
 
 /**
  * Runs one projection that this worker holds the lock of: batch after batch, each in one transaction with
@@ -46,9 +26,7 @@ export class ProjectionRunner<E extends EventShape> {
   state: ProjectionState = 'idle';
   checkpoint: SettledCheckpoint = { transactionId: 0n, position: 0n };
   lastError: string | null = null;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private pendingWake = false;
+  private readonly sleeper = new WakeableSleep();
   private loop: Promise<void> | undefined;
   private inFlight: BatchTransaction | undefined;
   private abortReason: Error | undefined;
@@ -67,14 +45,13 @@ export class ProjectionRunner<E extends EventShape> {
     this.loop ??= this.run().catch((error: unknown) => {
       this.ctx.logger.error({ projection: this.projection.name, err: coerceError(error) }, 'projection runner crashed');
     }).finally(() => {
-      if (!this.stopping) this.onExit(this);
+      if (!this.sleeper.stopping) this.onExit(this);
     });
   }
 
   /** Hint: new events may be there. */
   wake(): void {
-    this.pendingWake = true;
-    this.wakeUp?.();
+    this.sleeper.wake();
   }
 
   /** How long the handler may take for one batch. */
@@ -87,8 +64,7 @@ export class ProjectionRunner<E extends EventShape> {
    * `graceMs` is given (the batch is then abandoned after `graceMs`: rolled back, its connection destroyed).
    */
   async stop(graceMs?: number): Promise<void> {
-    this.stopping = true;
-    this.wakeUp?.();
+    this.sleeper.stop();
     if (graceMs === undefined) return this.loop;
     const timer = setTimeout(() => this.abort(new BatchAbandonedError(this.projection.name, `the projector is stopping (after ${graceMs} ms)`)), graceMs);
     try {
@@ -110,7 +86,7 @@ export class ProjectionRunner<E extends EventShape> {
     if (!prepared) return;
     let handlerAttempts = 0;
     let otherAttempts = 0;
-    while (!this.stopping) {
+    while (!this.sleeper.stopping) {
       let outcome: BatchOutcome;
       try {
         outcome = await this.batch();
@@ -128,7 +104,7 @@ export class ProjectionRunner<E extends EventShape> {
             } catch (isolating) {
               // Not the handler's failure (a lost connection, say): try again later, splitting again.
               this.ctx.logger.warn({ projection: name, err: coerceError(isolating) }, 'could not split the failing batch; retrying');
-              await this.sleep(backoffDelay(handlerAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
+              await this.sleeper.sleep(backoffDelay(handlerAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
               continue;
             }
             if (isolated === 'stopped') return;
@@ -136,18 +112,18 @@ export class ProjectionRunner<E extends EventShape> {
             if (isolated === 'moved' && !(await this.retrying(() => this.prepare()))) return;
             continue;
           }
-          await this.sleep(backoffDelay(handlerAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 30_000 }), false);
+          await this.sleeper.sleep(backoffDelay(handlerAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 30_000 }), false);
         } else {
           otherAttempts += 1;
           this.ctx.logger.warn({ projection: name, attempt: otherAttempts, err: coerceError(error) }, 'projection batch failed; retrying');
-          await this.sleep(backoffDelay(otherAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
+          await this.sleeper.sleep(backoffDelay(otherAttempts, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
         }
         continue;
       }
       if (outcome === 'moved') {
         if (!(await this.retrying(() => this.prepare()))) return;
       } else if (outcome === 'caught-up' && !this.target.finishing) {
-        await this.sleep(this.ctx.pollIntervalMs);
+        await this.sleeper.sleep(this.ctx.pollIntervalMs);
       }
     }
   }
@@ -162,10 +138,6 @@ export class ProjectionRunner<E extends EventShape> {
     return true;
   }
 
-  /**
-   * One batch, on its own connection: lock the checkpoint row at `from`, read settled events, handle, move the
-   * checkpoint, commit. A handler past `handlerTimeoutMs` loses the batch (see {@link BatchTransaction}).
-   */
   /**
    * After a batch failed `maxAttempts` times: finds the event the handler fails on (see {@link findPoison}), then
    * parks it and goes on (`onError: 'park'`), or stops there (`'stop'`, the default).
@@ -183,6 +155,10 @@ export class ProjectionRunner<E extends EventShape> {
     return outcome === 'moved' ? 'moved' : 'parked';
   }
 
+  /**
+   * One batch, on its own connection: lock the checkpoint row at `from`, read settled events, handle, move the
+   * checkpoint, commit. A handler past `handlerTimeoutMs` loses the batch (see {@link BatchTransaction}).
+   */
   private async batch(limit = this.ctx.batchSize, park?: PoisonToPark): Promise<BatchOutcome> {
     const traced = new ProjectBatchTrace(this.projection.name, this.target.kind);
     try {
@@ -225,7 +201,7 @@ export class ProjectionRunner<E extends EventShape> {
         try {
           await batch.runHandler(() => traced.within(() => this.projection.handle(handled as unknown as HandlerEvents<E>, trx as unknown as Transaction<unknown>)));
         } catch (error) {
-          throw this.handlerFailure(error, batch, handled[0]!.position);
+          throw handlerFailure(name, error, batch, handled[0]!.position);
         }
       }
       const status: ProjectionState = this.state === 'rebuilding' && full ? 'rebuilding' : 'running';
@@ -247,22 +223,6 @@ export class ProjectionRunner<E extends EventShape> {
     }
   }
 
-  /**
-   * What a failed `handle` means: the handler's failure (counted towards `maxAttempts`) when it threw or ran past
-   * its time — on the client's timer or the server's idle-in-transaction timeout — but not when the connection
-   * was lost under it or the batch was abandoned (a restart, a killed session, a stop): those are retried.
-   */
-  private handlerFailure(error: unknown, batch: BatchTransaction, position: bigint): Error {
-    const { name } = this.projection;
-    if (error instanceof HandlerTimeoutError) return new ProjectionHandlerError(name, position, error);
-    if (error instanceof BatchAbandonedError) return error;
-    const lost = batch.lost ?? (isConnectionLoss(error) ? coerceError(error) : undefined);
-    const code = (lost as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown } | null)?.code;
-    if (code === idleInTransactionTimeout) return new ProjectionHandlerError(name, position, new HandlerTimeoutError(batch.timeoutMs, { cause: lost ?? error }));
-    if (lost) return new BatchAbandonedError(name, `connection lost: ${lost.message}`, { cause: lost });
-    return new ProjectionHandlerError(name, position, error);
-  }
-
   private async fail(error: ProjectionHandlerError): Promise<void> {
     this.ctx.logger.error({ projection: this.projection.name, position: error.position.toString(), err: error }, 'projection stopped: handler kept failing');
     await this.retrying(() => this.target.markFailed(this.checkpoint, error.message, error.position));
@@ -272,36 +232,14 @@ export class ProjectionRunner<E extends EventShape> {
 
   /** Runs `work` until it succeeds or the runner stops (then undefined). */
   private async retrying<T>(work: () => Promise<T>): Promise<T | undefined> {
-    for (let attempt = 1; !this.stopping; attempt++) {
+    for (let attempt = 1; !this.sleeper.stopping; attempt++) {
       try {
         return await work();
       } catch (error) {
         this.ctx.logger.warn({ projection: this.projection.name, err: coerceError(error) }, 'projector database call failed; retrying');
-        await this.sleep(backoffDelay(attempt, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
+        await this.sleeper.sleep(backoffDelay(attempt, { baseMs: this.ctx.retryDelayMs, maxMs: 10_000 }));
       }
     }
     return undefined;
-  }
-
-  /** Waits `ms`, or less if woken up or stopped. */
-  private sleep(ms: number, wakeable = true): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    if (wakeable && this.pendingWake) {
-      this.pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        if (wakeable) this.pendingWake = false;
-        else if (!this.stopping) return;
-        this.wakeUp = undefined;
-        done();
-      };
-    });
   }
 }

@@ -1,7 +1,7 @@
 import type { EventShape } from '@tally/eventstore';
 import type { Transaction } from 'kysely';
 import type { BatchTransaction } from './batch-transaction.js';
-import type { RunnerContext } from './projection-runner.js';
+import type { RunnerContext } from './runner-context.js';
 import type { ParkTarget } from './schema/tables.js';
 import { loadErasureProgress, saveErasureProgress } from './sql/erasure-progress.js';
 import type { Projection } from './types.js';

@@ -2,7 +2,7 @@ import type { EventShape, StoredEvent } from '@tally/eventstore';
 import type { Transaction } from 'kysely';
 import { BatchTransaction } from '../batch-transaction.js';
 import { BatchAbandonedError, coerceError, ConfigurationError, HandlerTimeoutError, ParkedEventNotFoundError, UnknownProjectionError } from '../errors.js';
-import type { RunnerContext } from '../projection-runner.js';
+import type { RunnerContext } from '../runner-context.js';
 import { loadOpenParked } from '../sql/load-open-parked.js';
 import { lockCheckpoint } from '../sql/lock-checkpoint.js';
 import { recordParkFailure } from '../sql/record-park-failure.js';

@@ -1,6 +1,6 @@
 import type { EventShape } from '@tally/eventstore';
 import { ConfigurationError, UnknownProjectionError } from '../errors.js';
-import type { RunnerContext } from '../projection-runner.js';
+import type { RunnerContext } from '../runner-context.js';
 import { loadCheckpoints } from '../sql/load-checkpoints.js';
 import { loadOpenParked } from '../sql/load-open-parked.js';
 import { resumeFailed } from '../sql/resume-failed.js';
