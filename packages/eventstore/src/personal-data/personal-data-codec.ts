@@ -6,6 +6,8 @@ import type { EventShape } from '../types.js';
 import { hmac, open, seal } from './aead.js';
 import { erased } from './erased.js';
 import { decryptField, encryptField, envelopeSubject } from './field-cipher.js';
+import { AppendKeyCache } from './append-key-cache.js';
+import { BoundedMap } from './bounded-map.js';
 import { StoreKey, type ResolvedKeyRing } from './key-ring.js';
 import type { KeyVault, SubjectKeyRow, Wrapped } from './key-vault.js';
 import type { PersonalDataEntry, PersonalDataOptions } from './personal-data-options.js';
@@ -20,8 +22,8 @@ interface CodecEvent {
 type AppendingEvent = Omit<CodecEvent, 'id'> & { readonly id?: string | undefined };
 type Entry = PersonalDataEntry<Record<string, unknown>>;
 
-/** How many unwrapped data keys reads keep, by their wrapped bytes. */
-const UNWRAPPED_KEPT = 10_000;
+/** How many entries each cache of the codec keeps (unwrapped keys, subject hashes, append keys). */
+const KEPT = 10_000;
 const subjectKeyAad = (hash: string) => Buffer.from(`tally:subject-key:v1:${hash}`, 'utf8');
 const secretAad = Buffer.from('tally:tag-secret:v1', 'utf8');
 
@@ -38,11 +40,9 @@ export class PersonalDataCodec {
   /** The tag secret once `#secret` resolved: appends then compute hashes without an await. */
   #secretKept: Buffer | undefined;
   /** Subject hashes under `#secretKept`, by subject id (the same bound as unwrapped keys). */
-  readonly #subjectHashes = new Map<string, string>();
-  readonly #unwrapped = new Map<string, Buffer>();
-  /** Data keys appends may reuse (see `subjectKeyCacheMs`), by subject hash, with when they expire. */
-  readonly #appendKeys = new Map<string, { readonly key: Buffer; readonly until: number }>();
-  readonly #appendKeyMs: number;
+  readonly #subjectHashes = new BoundedMap<string, string>(KEPT);
+  readonly #unwrapped = new BoundedMap<string, Buffer>(KEPT);
+  readonly #appendKeys: AppendKeyCache;
 
   /** @throws {ConfigurationError} for a malformed `personalData` or no `encryptionKey` */
   constructor(options: PersonalDataOptions<EventShape>) {
@@ -63,7 +63,7 @@ export class PersonalDataCodec {
     if (!Number.isSafeInteger(cacheMs) || cacheMs < 0) throw new ConfigurationError('subjectKeyCacheMs must be a non-negative integer number of milliseconds');
     this.#entries = entries;
     this.#key = new StoreKey(options.encryptionKey);
-    this.#appendKeyMs = cacheMs;
+    this.#appendKeys = new AppendKeyCache(cacheMs, KEPT);
   }
 
   /** Whether any event type carries personal data. */
@@ -87,10 +87,7 @@ export class PersonalDataCodec {
     let hash = kept ? this.#subjectHashes.get(subject) : undefined;
     if (hash === undefined) {
       hash = hmac(secret, 'subject', subject).toString('base64url');
-      if (kept) {
-        if (this.#subjectHashes.size >= UNWRAPPED_KEPT) this.#subjectHashes.delete(this.#subjectHashes.keys().next().value!);
-        this.#subjectHashes.set(subject, hash);
-      }
+      if (kept) this.#subjectHashes.set(subject, hash);
     }
     return hash;
   }
@@ -109,40 +106,55 @@ export class PersonalDataCodec {
   async encode<T extends AppendingEvent>(vault: () => KeyVault, events: readonly T[]): Promise<T[]> {
     if (!events.some((event) => this.#entries.has(event.type))) return [...events];
     const secret = this.#secretKept ?? (await this.#tagSecret(vault()));
-    const subjects = events.map((event, index) =>
-      (this.#entries.get(event.type) ?? []).map((entry, e) => {
-        let subject: unknown;
-        try {
-          subject = entry.subject(event.data as Record<string, unknown>);
-        } catch (error) {
-          throw new InvalidEventError('INVALID_EVENT_DATA', `personalData.${event.type}[${e}].subject threw for event ${index}`, index, 'data', { cause: error });
-        }
-        if (typeof subject !== 'string' || subject === '') {
-          throw new InvalidEventError('INVALID_EVENT_DATA', `personalData.${event.type}[${e}].subject must return a non-empty string for event ${index}`, index, 'data');
-        }
-        return this.#subjectHashWith(secret, subject);
-      }),
-    );
-    const unique = [...new Set(subjects.flat())];
-    const keys = this.#cachedAppendKeys(unique) ?? (await this.#appendKeysFor(vault(), await this.#key.ring(), unique));
-    return events.map((event, index) => {
+    // Plain loops, no closure per event: this runs once per append, on its hot path.
+    const subjects: (string[] | undefined)[] = [];
+    for (let index = 0; index < events.length; index++) {
+      const entries = this.#entries.get(events[index]!.type);
+      subjects.push(entries === undefined ? undefined : this.#subjectsOf(secret, entries, events[index]!, index));
+    }
+    const unique = [...new Set(subjects.flatMap((hashes) => hashes ?? []))];
+    const keys = this.#appendKeys.all(unique) ?? (await this.#appendKeysFor(vault(), await this.#key.ring(), unique));
+    const encoded: T[] = [];
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index]!;
       const entries = this.#entries.get(event.type);
-      if (!entries) return event;
+      const hashes = subjects[index];
+      if (entries === undefined || hashes === undefined) {
+        encoded.push(event);
+        continue;
+      }
       // The envelope is bound to the event's id: the caller's, or one made here (then no retry can repeat it).
       const eventId = event.id ?? uuidv7();
       const nonce = event.id === undefined ? 'random' : 'synthetic';
       const data = { ...(event.data as Record<string, unknown>) };
-      entries.forEach((entry, e) => {
-        const hash = subjects[index]![e]!;
-        const dataKey = keys.get(hash);
+      for (let e = 0; e < entries.length; e++) {
+        const dataKey = keys.get(hashes[e]!);
         if (dataKey === undefined) throw new SubjectErasedError(index);
-        for (const field of entry.fields) {
-          if (data[field] === undefined) continue;
-          data[field] = encryptField(dataKey, hash, { eventId, type: event.type, field }, data[field], nonce);
+        for (const field of entries[e]!.fields) {
+          if (data[field] !== undefined) data[field] = encryptField(dataKey, hashes[e]!, { eventId, type: event.type, field }, data[field], nonce);
         }
-      });
-      return { ...event, id: eventId, data, subjects: subjects[index]! };
-    });
+      }
+      encoded.push({ ...event, id: eventId, data, subjects: hashes });
+    }
+    return encoded;
+  }
+
+  /** The subject hashes of one event's entries. @throws {InvalidEventError} INVALID_EVENT_DATA */
+  #subjectsOf(secret: Buffer, entries: readonly Entry[], event: AppendingEvent, index: number): string[] {
+    const hashes: string[] = [];
+    for (let e = 0; e < entries.length; e++) {
+      let subject: unknown;
+      try {
+        subject = entries[e]!.subject(event.data as Record<string, unknown>);
+      } catch (error) {
+        throw new InvalidEventError('INVALID_EVENT_DATA', `personalData.${event.type}[${e}].subject threw for event ${index}`, index, 'data', { cause: error });
+      }
+      if (typeof subject !== 'string' || subject === '') {
+        throw new InvalidEventError('INVALID_EVENT_DATA', `personalData.${event.type}[${e}].subject must return a non-empty string for event ${index}`, index, 'data');
+      }
+      hashes.push(this.#subjectHashWith(secret, subject));
+    }
+    return hashes;
   }
 
   /**
@@ -187,30 +199,17 @@ export class PersonalDataCodec {
 
   /** Forgets the append key of a subject this store erased. */
   forgetAppendKey(hash: string): void {
-    this.#appendKeys.delete(hash);
-  }
-
-  /** The data keys of `hashes` when the append cache holds all of them (the common case: no await), else undefined. */
-  #cachedAppendKeys(hashes: readonly string[]): Map<string, Buffer | undefined> | undefined {
-    if (this.#appendKeyMs === 0) return undefined;
-    const now = Date.now();
-    const keys = new Map<string, Buffer | undefined>();
-    for (const hash of hashes) {
-      const cached = this.#appendKeys.get(hash);
-      if (cached === undefined || cached.until <= now) return undefined;
-      keys.set(hash, cached.key);
-    }
-    return keys;
+    this.#appendKeys.forget(hash);
   }
 
   /** The data keys of `hashes` for an append (undefined: erased), from the append cache or the vault. */
   async #appendKeysFor(vault: KeyVault, ring: ResolvedKeyRing, hashes: readonly string[]): Promise<Map<string, Buffer | undefined>> {
     const keys = new Map<string, Buffer | undefined>();
-    const now = this.#appendKeyMs > 0 ? Date.now() : 0;
+    const now = Date.now();
     const missing = hashes.filter((hash) => {
-      const cached = this.#appendKeys.get(hash);
-      if (cached !== undefined && cached.until > now) keys.set(hash, cached.key);
-      return !keys.has(hash);
+      const cached = this.#appendKeys.get(hash, now);
+      if (cached !== undefined) keys.set(hash, cached);
+      return cached === undefined;
     });
     if (missing.length === 0) return keys;
     const rows = await vault.getOrCreate(missing, (hash) => ({ keyId: ring.currentId, wrapped: seal(ring.current, randomBytes(32), subjectKeyAad(hash)) }));
@@ -218,10 +217,7 @@ export class PersonalDataCodec {
       const key = row.erased ? undefined : this.#unwrap(ring, row);
       keys.set(row.hash, key);
       // Only a key committed at once: one created in a caller's transaction may still roll back.
-      if (key !== undefined && this.#appendKeyMs > 0 && vault.autocommit) {
-        if (this.#appendKeys.size >= UNWRAPPED_KEPT) this.#appendKeys.delete(this.#appendKeys.keys().next().value!);
-        this.#appendKeys.set(row.hash, { key, until: now + this.#appendKeyMs });
-      }
+      if (key !== undefined && vault.autocommit) this.#appendKeys.keep(row.hash, key, now);
     }
     return keys;
   }
@@ -242,7 +238,6 @@ export class PersonalDataCodec {
     let key = this.#unwrapped.get(cacheKey);
     if (key === undefined) {
       key = this.#open(ring, { keyId: row.keyId!, wrapped: row.wrapped! }, subjectKeyAad(row.hash));
-      if (this.#unwrapped.size >= UNWRAPPED_KEPT) this.#unwrapped.delete(this.#unwrapped.keys().next().value!);
       this.#unwrapped.set(cacheKey, key);
     }
     return key;
