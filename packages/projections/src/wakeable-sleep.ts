@@ -29,17 +29,20 @@ export class WakeableSleep {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
+      const wakeUp = () => {
         if (wakeable) this.pendingWake = false;
         else if (!this.stopped) return;
-        this.wakeUp = undefined;
         done();
       };
+      // Whichever ends the wait, it is no longer the one `wake()` reaches: a wait that ran out must not swallow
+      // the next wake-up (it would clear `pendingWake`, and the next wait would run its full length).
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wakeUp === wakeUp) this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = wakeUp;
     });
   }
 }
