@@ -76,7 +76,7 @@ export interface RoundPlan {
 }
 
 /**
- * Runs the contenders of one group in interleaved rounds (a, b, c, a, b, c, …) after a short warm-up
+ * Runs the contenders of one group in interleaved rounds (a, b, c, c, b, a, …) after a short warm-up
  * of each, so slow drifts of a noisy machine hit every contender alike; reports the median of rounds.
  * A contender that throws is dropped from the later rounds and reported with its error. Every contender
  * is closed at the end.
@@ -102,7 +102,10 @@ export async function runGroup(
   for (let r = 0; r < plan.rounds; r++) {
     await beforeRound?.();
     const parts: string[] = [];
-    for (const s of state) {
+    // Every other round in reverse order (a, b, c, c, b, a, …): a contender's place in the round (after whose
+    // garbage, at which point of a drift in load) is no longer the same in every round.
+    const order = r % 2 === 0 ? state : [...state].reverse();
+    for (const s of order) {
       if (s.error !== undefined) continue;
       try {
         const result = await s.contender.round(plan.roundMs, r);
@@ -129,6 +132,14 @@ export async function runGroup(
       ...(s.error === undefined ? {} : { error: s.error }),
     })),
   };
+}
+
+/**
+ * The median over rounds of `other`'s rate divided by `base`'s in the same round: what a side-by-side ratio
+ * is on a machine whose load changes between rounds (a ratio of medians mixes rounds of different load).
+ */
+export function pairedRatio(base: ContenderResult, other: ContenderResult): number {
+  return median(other.rates.flatMap((rate, i) => (base.rates[i] === undefined ? [] : [rate / base.rates[i]!])));
 }
 
 export function median(values: readonly number[]): number {

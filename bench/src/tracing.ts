@@ -17,13 +17,13 @@ import { createEventStream, formatCheckpoint } from '@tally/eventstream';
 import { createBenchDatabase, machineInfo } from './db.js';
 import { writeMarkedSection } from './doc-sections.js';
 import { deposits, type TallyBenchEvent } from './events.js';
-import { formatRate, intEnv, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
+import { formatRate, intEnv, pairedRatio, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
 import { revision } from './revision.js';
 import { mdTable, textTable } from './tables.js';
 import { tallyAppend, type BenchStore } from './tally.js';
 import { tracingOverhead } from './tracing-overhead.js';
 
-const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 5), roundMs: intEnv('BENCH_ROUND_MS', 3000), warmupMs: intEnv('BENCH_WARMUP_MS', 1000) };
+const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 9), roundMs: intEnv('BENCH_ROUND_MS', 2000), warmupMs: intEnv('BENCH_WARMUP_MS', 1000) };
 const deliveryEvents = intEnv('BENCH_TRACING_EVENTS', 20_000);
 const log = (line: string) => console.log(line);
 
@@ -38,6 +38,15 @@ function tracingSdk() {
   return {
     on(): void {
       tracerProvider.register(); // tracer provider, AsyncLocalStorage context manager, W3C propagator
+      metrics.setGlobalMeterProvider(meterProvider);
+    },
+    /** The tracer provider (with its context manager and propagator) and no meter provider: the spans' share. */
+    tracerOnly(): void {
+      tracerProvider.register();
+    },
+    /** The meter provider and the context manager, no tracer provider: the metrics' share. */
+    meterOnly(): void {
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
       metrics.setGlobalMeterProvider(meterProvider);
     },
     /** Only the SDK's context manager (AsyncLocalStorage), no tracer or meter: what any SDK costs, whatever it traces. */
@@ -59,12 +68,14 @@ function tracingSdk() {
 type Sdk = ReturnType<typeof tracingSdk>;
 
 /** `contender` with the SDK on, only its context manager, or nothing, for its rounds. */
-function withSdk(sdk: Sdk, mode: 'off' | 'context' | 'on', contender: Contender, label: string): Contender {
+function withSdk(sdk: Sdk, mode: 'off' | 'context' | 'tracer' | 'meter' | 'on', contender: Contender, label: string): Contender {
   return {
     label,
     round: async (durationMs, round) => {
       if (mode === 'on') sdk.on();
       if (mode === 'context') sdk.contextOnly();
+      if (mode === 'tracer') sdk.tracerOnly();
+      if (mode === 'meter') sdk.meterOnly();
       try {
         return await contender.round(durationMs, round);
       } finally {
@@ -74,12 +85,17 @@ function withSdk(sdk: Sdk, mode: 'off' | 'context' | 'on', contender: Contender,
   };
 }
 
-/** The three sides of a tracing group. */
+/** The sides of a tracing group: no SDK, the SDK in parts, the whole SDK. */
 const sides = (sdk: Sdk, contender: Contender): Contender[] => [
   withSdk(sdk, 'off', contender, 'no SDK'),
   withSdk(sdk, 'context', contender, 'context manager only'),
+  withSdk(sdk, 'tracer', contender, 'tracer only'),
+  withSdk(sdk, 'meter', contender, 'meter only'),
   withSdk(sdk, 'on', contender, 'SDK'),
 ];
+/** The rows of a group: each side against no SDK. */
+const sideRows = (group: GroupResult): string[][] =>
+  ['SDK', 'tracer only', 'meter only', 'context manager only'].map((side) => ratioRow(group, 'no SDK', side));
 
 /** One round: a subscription from `start` delivers every event after it to a handler that does nothing. */
 function catchUp(store: BenchStore, url: string, start: SettledCheckpoint, total: number): Contender {
@@ -110,12 +126,12 @@ function ratioRow(group: GroupResult, base: string, other: string): string[] {
   const a = group.results.find((r) => r.label === base)!;
   const b = group.results.find((r) => r.label === other)!;
   const perRound = b.rates.map((rate, i) => (rate / a.rates[i]!).toFixed(2)).join(' ');
-  return [group.title, `${base} ${formatRate(a.rate)}/s`, `${other} ${formatRate(b.rate)}/s`, `${(b.rate / a.rate).toFixed(3)}x`, perRound];
+  return [group.title, `${base} ${formatRate(a.rate)}/s`, `${other} ${formatRate(b.rate)}/s`, `${pairedRatio(a, b).toFixed(3)}x`, `${(b.rate / a.rate).toFixed(3)}x`, perRound];
 }
 
 /** The lowest and highest per-round ratio of the table's rows. */
 function spread(rows: readonly string[][]): string {
-  const ratios = rows.flatMap((row) => (row[4] ?? '').split(' ').map(Number)).filter((x) => Number.isFinite(x) && x > 0);
+  const ratios = rows.flatMap((row) => (row[5] ?? '').split(' ').map(Number)).filter((x) => Number.isFinite(x) && x > 0);
   return ratios.length === 0 ? 'n/a' : `${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)}`;
 }
 
@@ -151,7 +167,7 @@ async function main(): Promise<void> {
         plan,
         log,
       );
-      rows.push(ratioRow(group, 'no SDK', 'SDK'), ratioRow(group, 'no SDK', 'context manager only'));
+      rows.push(...sideRows(group));
     }
 
     // The events to deliver carry a traceparent (appended with the SDK on, 10 per append): the traced
@@ -170,7 +186,7 @@ async function main(): Promise<void> {
       plan,
       log,
     );
-    rows.push(ratioRow(deliveryGroup, 'no SDK', 'SDK'), ratioRow(deliveryGroup, 'no SDK', 'context manager only'));
+    rows.push(...sideRows(deliveryGroup));
 
     if (beforeStore) {
       for (const clients of [1, 8]) {
@@ -190,7 +206,7 @@ async function main(): Promise<void> {
     await store.close();
     await db.drop();
   }
-  const head = ['scenario', 'base', 'compared', 'ratio (median rates)', 'per round'];
+  const head = ['scenario', 'base', 'compared', 'ratio (median of per-round ratios)', 'ratio of median rates', 'per round'];
   log('');
   log(textTable(head, rows));
   const section = [
@@ -203,7 +219,8 @@ async function main(): Promise<void> {
     'Base: no OpenTelemetry SDK (the libraries call `@opentelemetry/api` only). Compared: `NodeTracerProvider` with a ' +
       '`BatchSpanProcessor` to an exporter that drops the spans, and a `MeterProvider` read every second, registered for ' +
       "that contender's rounds only; \"context manager only\": just the SDK's AsyncLocalStorage context manager (no tracer, no meter), " +
-      "a part of the SDK's cost that is not the libraries' spans. Delivery: a subscription from the start delivers every event (batches of 100, a " +
+      "a part of the SDK's cost that is not the libraries' spans; \"tracer only\": the tracer provider (with that context manager and the " +
+      'W3C propagator), no meter provider; "meter only": the meter provider and the context manager, no tracer provider. Delivery: a subscription from the start delivers every event (batches of 100, a ' +
       'handler doing nothing; events appended 10 per call with the SDK on, so each carries a traceparent and a batch has 10 links). ' +
       (beforePath
         ? '"before tracing vs with it": the same appends through a build of `@tally/eventstore` from before the tracing code, no SDK, in the same rounds.'

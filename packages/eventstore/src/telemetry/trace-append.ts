@@ -41,35 +41,39 @@ export interface AppendDescription {
  * Runs `work` (one append) inside an `append` span (kind PRODUCER: its events are read later by subscribers and
  * projections, whose spans link back to it) that is the active context while it runs, so that the append stores it
  * in each event's metadata; records its duration and, when refused, a conflict. With no SDK registered, it only runs `work`.
+ *
+ * The attributes known before the append go in at the span's start (samplers see them, and the SDK checks them in
+ * one call, not six); the metrics are recorded once the span has ended, outside its context.
  */
-export function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
+export async function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
   if (telemetryOff()) return work();
   const started = performance.now();
-  return tracer().startActiveSpan('append', { kind: SpanKind.PRODUCER }, async (span) => {
-    const recording = span.isRecording();
-    if (recording) span.setAttributes(describe(description));
-    let outcome: AppendOutcomeName = 'error';
-    try {
-      const result = await work();
-      outcome = result.duplicate ? 'duplicate' : 'appended';
-      if (recording) span.setAttribute('tally.append.last_position', result.lastPosition.toString());
-      return result;
-    } catch (error) {
-      outcome = outcomeOf(error);
-      if (recording) {
-        if (outcome === 'error' && error instanceof Error) span.recordException(error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  // Set inside the span's callback: widened, so that the `finally` below does not take it for 'error' only.
+  let outcome = 'error' as AppendOutcomeName;
+  try {
+    return await tracer().startActiveSpan('append', { kind: SpanKind.PRODUCER, attributes: describe(description) }, async (span) => {
+      try {
+        const result = await work();
+        outcome = result.duplicate ? 'duplicate' : 'appended';
+        if (span.isRecording()) span.setAttributes({ 'tally.append.last_position': result.lastPosition.toString(), 'tally.append.outcome': outcome });
+        return result;
+      } catch (error) {
+        outcome = outcomeOf(error);
+        if (span.isRecording()) {
+          if (outcome === 'error' && error instanceof Error) span.recordException(error);
+          span.setAttribute('tally.append.outcome', outcome);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        }
+        throw error;
+      } finally {
+        span.end();
       }
-      throw error;
-    } finally {
-      if (recording) span.setAttribute('tally.append.outcome', outcome);
-      span.end();
-      const metrics = instruments();
-      const attributes = { 'tally.schema': description.schema, 'tally.append.outcome': outcome, 'tally.append.conditional': description.conditional };
-      metrics.duration.record((performance.now() - started) / 1000, attributes);
-      if (outcome === 'condition-failed') metrics.conflicts.add(1, { 'tally.schema': description.schema });
-    }
-  });
+    });
+  } finally {
+    const metrics = instruments();
+    metrics.duration.record((performance.now() - started) / 1000, { 'tally.schema': description.schema, 'tally.append.outcome': outcome, 'tally.append.conditional': description.conditional });
+    if (outcome === 'condition-failed') metrics.conflicts.add(1, { 'tally.schema': description.schema });
+  }
 }
 
 function describe({ schema, events, conditional }: AppendDescription): Attributes {
