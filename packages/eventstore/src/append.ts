@@ -36,7 +36,15 @@ export async function append<E extends EventShape>(
   const checkIds = checked.some((event) => event.id !== undefined);
   // The active span (the append's own, see traceAppend) goes into each event's metadata, for the spans that read it.
   const trace = activeTraceContext();
-  const rows = prepared.map(({ subjects: _subjects, ...event }) => ({ ...event, id: event.id ?? uuidv7(), ...(trace ? { metadata: withTraceContext(event.metadata, trace) } : {}) }));
+  // Built field by field: what the statements read, and no spread with new keys (V8's slow path: ~0.6–2 µs an event).
+  const rows = prepared.map((event) => ({
+    id: event.id ?? uuidv7(),
+    type: event.type,
+    data: event.data,
+    tags: event.tags,
+    metadata: trace ? withTraceContext(event.metadata, trace) : event.metadata,
+    schemaVersion: event.schemaVersion, // JSON leaves it out when undefined: the column's default (1) applies
+  }));
   // The subjects whose keys encrypted the batch: the statement itself refuses it if one was erased meanwhile.
   const subjects = [...new Set(prepared.flatMap((event) => event.subjects ?? []))].map(subjectHashHex);
   const input = {
