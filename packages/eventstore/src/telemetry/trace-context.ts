@@ -15,12 +15,12 @@ export function activeTraceContext(): Readonly<Record<string, string>> | undefin
 
 /** `metadata` with the trace context's keys added where the caller did not set them (a user's own key wins). */
 export function withTraceContext<M extends Readonly<Record<string, unknown>>>(metadata: M, trace: Readonly<Record<string, string>>): M {
-  let merged: Record<string, unknown> | undefined;
+  let added: Record<string, string> | undefined;
   for (const key of TRACE_CONTEXT_KEYS) {
     const value = trace[key];
     if (value === undefined || metadata[key] !== undefined) continue;
-    merged ??= { ...metadata };
-    merged[key] = value;
+    (added ??= {})[key] = value;
   }
-  return (merged ?? metadata) as M;
+  // Object.assign, not a spread then new keys: that is V8's slow path, and this runs for every traced event.
+  return added === undefined ? metadata : (Object.assign({}, metadata, added) as M);
 }

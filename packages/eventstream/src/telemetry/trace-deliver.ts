@@ -9,7 +9,7 @@ const tracer = () => trace.getTracer(STREAM_SCOPE);
 
 const instruments = meterInstruments(STREAM_SCOPE, (meter) => ({
   latency: meter.createHistogram('tally.delivery.latency', {
-    description: "Time from an event's append (its occurredAt) to the start of the handler it is delivered to",
+    description: "Time from the append of a batch's oldest event (its occurredAt) to the start of the handler it is delivered to, one value per batch",
     unit: 's',
   }),
 }));
@@ -30,15 +30,18 @@ export interface DeliveryDescription {
 /**
  * Runs `work` (one attempt of a batch's handler) inside a `deliver` span (kind CONSUMER), linked to the `append`
  * spans that wrote the batch's events (from the `traceparent` in their metadata, at most {@link DEFAULT_MAX_LINKS}), and records
- * each event's delivery latency. With no SDK registered, it only runs `work`.
+ * the batch's delivery latency: that of its oldest event, the one that waited longest. One value per batch, not per
+ * event: an SDK hashes a point's attributes at every record, and with a point per event a catch-up in batches of
+ * 100 ran at 0.87× with the meter alone (`bench:tracing`, one run). With no SDK registered, it only runs `work`.
  */
 export async function traceDelivery<T>(description: DeliveryDescription, work: () => T | Promise<T>): Promise<T> {
   if (telemetryOff()) return work();
   const { subscription, batch, attempt, checkpoint } = description;
   const now = Date.now();
   const { latency } = instruments();
-  const attributes = { 'tally.subscription': subscription };
-  for (const event of batch) latency.record(Math.max(0, now - event.occurredAt.getTime()) / 1000, attributes);
+  let oldest = now;
+  for (const event of batch) oldest = Math.min(oldest, event.occurredAt.getTime());
+  latency.record((now - oldest) / 1000, { 'tally.subscription': subscription });
   return tracer().startActiveSpan('deliver', { kind: SpanKind.CONSUMER }, async (span) => {
     if (span.isRecording()) {
       span.setAttributes({
