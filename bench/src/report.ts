@@ -212,7 +212,7 @@ export function renderMarkdown(r: BenchResults): string {
 ## Method
 
 Everything runs in one process (Emmett in a worker thread of it) against one fresh database, \`tally_bench_<random>\`, dropped at the end.
-Each scenario runs its contenders in interleaved rounds (raw, tally, …, emmett, raw, tally, …): ${r.plan.rounds} rounds of
+Each scenario runs its contenders in interleaved rounds, every other one in reverse order (raw, tally, …, emmett, emmett, …, tally, raw, …): ${r.plan.rounds} rounds of
 ${r.plan.roundMs / 1000} s each, after a ${r.plan.warmupMs / 1000} s warm-up per contender; a figure is the **median of its rounds**, and
 "× raw" divides it by the median of the raw limit of the same shape measured in the same rounds.
 

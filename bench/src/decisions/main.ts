@@ -48,7 +48,7 @@ const L = {
   lockedShared: 'tally handle(), locked, one shared handler (lane)',
   handHot: 'tally hand-written read + conditional append, retry at once',
   handDistinct: 'tally hand-written read + conditional append',
-  handDistinctIds: 'tally hand-written, each event given an id (uuidv7, as handle() does)',
+  handDistinctIds: 'tally hand-written, each event given an id (uuidv7, as a decision choosing its ids sends)',
   optDistinct: 'tally handle(), optimistic, one handler',
   lockedDistinct: 'tally handle(), locked, one handler',
 } as const;
@@ -199,7 +199,7 @@ function markdown(r: Results): string {
     '',
     `One fresh database \`tally_bench_<random>\`, dropped at the end; one Tally store (schema \`${schema}\`, pool of 10, \`notify: 'after-commit'\`) shared by every Tally contender; ` +
       `Emmett (\`@event-driven-io/emmett-postgresql\` 0.42.0, its own pool of 10) in a worker thread of the same process, as in the store bench. ` +
-      `Throughput scenarios: ${plan.rounds} rounds of ${plan.roundMs / 1000} s per contender, interleaved (a, b, c, a, b, c, …), after a ${plan.warmupMs / 1000} s warm-up each; ` +
+      `Throughput scenarios: ${plan.rounds} rounds of ${plan.roundMs / 1000} s per contender, interleaved, every other round in reverse order (a, b, c, c, b, a, …), after a ${plan.warmupMs / 1000} s warm-up each; ` +
       'ANALYZE of the written tables before each round (untimed); a figure is the **median of the rounds**, and a ratio divides two medians of the same run.',
     '',
     "- The decision: `defineDecision` over the account's `AccountOpened`, `MoneyDeposited`, `MoneyWithdrawn` events tagged `account:<id>` (the query and condition of the hand-written contender), " +
@@ -210,7 +210,7 @@ function markdown(r: Results): string {
       'After each round every Tally account and the Emmett stream is read back: it must hold exactly one deposit per decision, numbered 1…n (a decision on a stale state would repeat a number).',
     '- **Emmett hot stream**: `readStream(stream)` (its events and `currentStreamVersion`), then `appendToStream(stream, [event], { expectedStreamVersion })`; on `ExpectedVersionConflictError` a conflict is counted and the client reads and appends again at once. A success is a decision.',
     '- **Hand-written (hot key)**: `read(query)` then `append([event], { condition: { query, after: head } })`, retrying at once on `AppendConditionError` (`tallyConditionalHot` of bench/src/tally.ts, the loop the issue measured).',
-    `- **Distinct keys**: each client on its own 100 accounts (\`<prefix>-<client>-<i mod 100>\`, a prefix per contender); the hand-written contender is \`tallyConditionalDistinct\` of bench/src/tally.ts; the same loop with a uuidv7 \`id\` on each event (\`handle()\` gives every event one, and the store then checks ids before inserting) shows what the id check costs; \`handle()\` uses one handler for all ${clients} clients (different keys never share a lane).`,
+    `- **Distinct keys**: each client on its own 100 accounts (\`<prefix>-<client>-<i mod 100>\`, a prefix per contender); the hand-written contender is \`tallyConditionalDistinct\` of bench/src/tally.ts; the same loop with a uuidv7 \`id\` on each event (what a decision that chooses its events' ids sends; the store then checks ids before inserting) shows what the id check costs; \`handle()\` uses one handler for all ${clients} clients (different keys never share a lane).`,
     `- **Latency**: sequential \`handle()\` calls, one at a time, each timed from call to resolve, in \`optimistic\` and in \`locked\` mode (a handler per mode). The decision with \`snapshots: { every: ${snapshotEvery} }\` runs on ` +
       `${smallEvents}-event aggregates (a fresh one per call, so every call sees exactly ${smallEvents} events; it looks up a snapshot and finds none) and on one ${bigEvents.toLocaleString('en-US')}-event aggregate; ` +
       `the same decision without snapshots on another ${bigEvents.toLocaleString('en-US')}-event aggregate. Aggregates seeded with 1000-event appends, then ANALYZE. ` +

@@ -56,6 +56,19 @@ describe('append span and trace context', () => {
     expect(events[1]!.metadata.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
+  it('keeps metadata keys that plain assignment would lose (an own "__proto__" from JSON.parse) when it adds the traceparent', async () => {
+    const metadata = JSON.parse('{"__proto__": {"source": "import"}, "correlationId": "c-proto"}') as Record<string, unknown>;
+    await ctx.store.append([{ ...opened('t6'), metadata }]);
+    const { events } = await ctx.store.read([{ tags: ['account:t6'] }]);
+    expect(JSON.stringify(events[0]!.metadata)).toContain('"__proto__":{"source":"import"}');
+    expect(events[0]!.metadata.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it('refuses a batch that is not events with the typed error while tracing, before the span describes it', async () => {
+    // Naive version caught: the span's description read `.type` of each element first (TypeError on null).
+    await expect(ctx.store.append([null as never])).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+  });
+
   it('marks a refused conditional append: outcome, error status, a conflict counted, its duration recorded', async () => {
     const query = [{ tags: ['account:t4'] }];
     const { head } = await ctx.store.read(query);

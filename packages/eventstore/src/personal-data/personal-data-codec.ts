@@ -30,8 +30,9 @@ const secretAad = Buffer.from('tally:tag-secret:v1', 'utf8');
 /**
  * Crypto-shredding for one store: encrypts the personal fields of appended events with their subjects' keys,
  * decrypts them on reads (or gives {@link erased} once a subject's key is destroyed), and computes subject
- * hashes and keyed tags with the store's tag secret. Plaintext data keys are kept only by their wrapped bytes,
- * which every read fetches anew from the vault: another process's erasure takes effect on the next read.
+ * hashes and keyed tags with the store's tag secret. Reads keep plaintext data keys only by their wrapped bytes,
+ * which every read fetches anew from the vault: another process's erasure takes effect on the next read. Appends
+ * reuse a subject's key for `subjectKeyCacheMs` (see `AppendKeyCache`): their statement refuses an erased subject.
  */
 export class PersonalDataCodec {
   readonly #entries: ReadonlyMap<string, readonly Entry[]>;

@@ -4,8 +4,9 @@ import { SUBJECT_ERASED_SQLSTATE } from './tables.js';
 /**
  * 0009: `refuse_erased(subjects)`, what an append of personal data calls from its own statement when one of the
  * subjects whose keys encrypted the batch is erased: it raises SUBJECT_ERASED with that subject's hash (hex) as
- * DETAIL. The check itself is inline in the append statements (`sql/append-events.ts`: an EXISTS on the
- * subject_keys index, planned once with the prepared statement); this function runs only to refuse. So a process
+ * DETAIL. The check itself is inline in the append statements (`sql/append-events.ts`: an EXISTS, planned once with
+ * the prepared statement; it now asks `erasures`, and migration 0010 makes this function read it too); this
+ * function runs only to refuse. So a process
  * may reuse a subject's key it fetched earlier (`subjectKeyCacheMs`) and still never store an event for a subject
  * another process erased before the append ran. `s` is the quoted schema name.
  */

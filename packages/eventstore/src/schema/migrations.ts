@@ -8,6 +8,7 @@ import { schemaVersionMigration } from './0006-schema-version.js';
 import { subjectKeysMigration } from './0007-subject-keys.js';
 import { eventSealsMigration } from './0008-event-seals.js';
 import { subjectGuardMigration } from './0009-subject-guard.js';
+import { refuseErasedMigration } from './0010-refuse-erased.js';
 
 /**
  * The schema's migrations, in order. `schema` is validated as a plain lower-case identifier before it gets
@@ -25,5 +26,6 @@ export function migrations(schema: string): Record<string, Migration> {
     '0007_subject_keys': subjectKeysMigration(s),
     '0008_event_seals': eventSealsMigration(s),
     '0009_subject_guard': subjectGuardMigration(s),
+    '0010_refuse_erased': refuseErasedMigration(s),
   };
 }

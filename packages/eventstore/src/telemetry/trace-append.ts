@@ -78,7 +78,11 @@ export async function traceAppend(description: AppendDescription, work: () => Pr
 
 function describe({ schema, events, conditional }: AppendDescription): Attributes {
   const types = new Set<string>();
-  for (const event of events) if (typeof event.type === 'string') types.add(event.type);
+  // Before validation: an element may be anything (append([null]) must still fail as INVALID_EVENT, not here).
+  for (const event of events) {
+    const type = (event as { readonly type?: unknown } | null | undefined)?.type;
+    if (typeof type === 'string') types.add(type);
+  }
   return {
     'db.system.name': 'postgresql',
     'db.operation.name': 'append',

@@ -21,6 +21,8 @@ export function withTraceContext<M extends Readonly<Record<string, unknown>>>(me
     if (value === undefined || metadata[key] !== undefined) continue;
     (added ??= {})[key] = value;
   }
-  // Object.assign, not a spread then new keys: that is V8's slow path, and this runs for every traced event.
-  return added === undefined ? metadata : (Object.assign({}, metadata, added) as M);
+  if (added === undefined) return metadata;
+  // Object.assign, not a spread then new keys (V8's slow path, and this runs for every traced event); but assigning
+  // an own "__proto__" key (JSON.parse makes those) would set the copy's prototype and lose the key: a spread then.
+  return (Object.hasOwn(metadata, '__proto__') ? { ...metadata, ...added } : Object.assign({}, metadata, added)) as M;
 }

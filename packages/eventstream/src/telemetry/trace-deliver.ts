@@ -9,7 +9,7 @@ const tracer = () => trace.getTracer(STREAM_SCOPE);
 
 const instruments = meterInstruments(STREAM_SCOPE, (meter) => ({
   latency: meter.createHistogram('tally.delivery.latency', {
-    description: "Time from the append of a batch's oldest event (its occurredAt) to the start of the handler it is delivered to, one value per batch",
+    description: "Time from the append of a batch's oldest event (its occurredAt) to the start of the handler it is delivered to, one value per handler call (a batch, again at each retry)",
     unit: 's',
   }),
 }));
