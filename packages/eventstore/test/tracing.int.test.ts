@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '@tally/test-harness';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppendConditionError, appendLinks } from '../src/index.js';
+import { AppendConditionError, appendLinks, type EventMetadata } from '../src/index.js';
 import { setupStore } from './helpers.js';
 
 let ctx: Awaited<ReturnType<typeof setupStore>>;
@@ -57,7 +57,7 @@ describe('append span and trace context', () => {
   });
 
   it('keeps metadata keys that plain assignment would lose (an own "__proto__" from JSON.parse) when it adds the traceparent', async () => {
-    const metadata = JSON.parse('{"__proto__": {"source": "import"}, "correlationId": "c-proto"}') as Record<string, unknown>;
+    const metadata = JSON.parse('{"__proto__": {"source": "import"}, "correlationId": "c-proto"}') as EventMetadata;
     await ctx.store.append([{ ...opened('t6'), metadata }]);
     const { events } = await ctx.store.read([{ tags: ['account:t6'] }]);
     expect(JSON.stringify(events[0]!.metadata)).toContain('"__proto__":{"source":"import"}');
