@@ -1,18 +1,15 @@
 import type { QueryItemShape } from '../query-filter.js';
 import type { StatementRunner } from '../sql/runner.js';
+import type { PreparedEvent } from '../validation.js';
 import type { MemoryRuntime } from '../testing/memory/memory-runtime.js';
 import type { MemoryTransaction } from '../testing/memory/memory-transaction.js';
 
 /**
- * An event on its way into the store: checked by `prepareEvents`, not yet given an id by the store (`id` is the
- * caller's, if any). Stages return new objects; they never change the ones they are given.
+ * An event on its way into the store: what `prepareEvents` checked (`id` is the caller's, if any, or one the
+ * personal-data stage made to bind its envelopes to), with what the stages add. Stages return new objects; they
+ * never change the ones they are given.
  */
-export interface EncodingEvent {
-  readonly id: string | undefined;
-  readonly type: string;
-  readonly data: unknown;
-  readonly tags: readonly string[];
-  readonly metadata: Record<string, unknown>;
+export interface EncodingEvent extends PreparedEvent {
   /** Stamped by the version stage; absent, the column's default (1) applies. */
   readonly schemaVersion?: number;
   /**

@@ -15,17 +15,16 @@ export class AppendKeyCache {
     this.#keys = new BoundedMap(limit);
   }
 
-  /** The keys of all `hashes` when every one is cached and fresh (an append's common case), else undefined. */
-  all(hashes: readonly string[]): Map<string, Buffer | undefined> | undefined {
-    if (this.ms === 0) return undefined;
-    const now = Date.now();
+  /** The fresh cached keys of `hashes` at `now`, and the hashes that have none (to fetch). */
+  lookup(hashes: readonly string[], now: number): { readonly keys: Map<string, Buffer | undefined>; readonly missing: string[] } {
     const keys = new Map<string, Buffer | undefined>();
+    const missing: string[] = [];
     for (const hash of hashes) {
       const key = this.get(hash, now);
-      if (key === undefined) return undefined;
-      keys.set(hash, key);
+      if (key === undefined) missing.push(hash);
+      else keys.set(hash, key);
     }
-    return keys;
+    return { keys, missing };
   }
 
   /** The fresh cached key of `hash`, if any, at `now`. */

@@ -114,7 +114,10 @@ export class PersonalDataCodec {
       subjects.push(entries === undefined ? undefined : this.#subjectsOf(secret, entries, events[index]!, index));
     }
     const unique = subjects.length === 1 && subjects[0]!.length === 1 ? subjects[0]! : [...new Set(subjects.flatMap((hashes) => hashes ?? []))];
-    const keys = this.#appendKeys.all(unique) ?? (await this.#appendKeysFor(vault(), await this.#key.ring(), unique));
+    // The common case: every key cached, no await.
+    const now = Date.now();
+    const { keys, missing } = this.#appendKeys.lookup(unique, now);
+    if (missing.length > 0) await this.#fetchAppendKeys(vault(), await this.#key.ring(), missing, keys, now);
     const encoded: T[] = [];
     for (let index = 0; index < events.length; index++) {
       const event = events[index]!;
@@ -204,16 +207,8 @@ export class PersonalDataCodec {
     this.#appendKeys.forget(hash);
   }
 
-  /** The data keys of `hashes` for an append (undefined: erased), from the append cache or the vault. */
-  async #appendKeysFor(vault: KeyVault, ring: ResolvedKeyRing, hashes: readonly string[]): Promise<Map<string, Buffer | undefined>> {
-    const keys = new Map<string, Buffer | undefined>();
-    const now = Date.now();
-    const missing = hashes.filter((hash) => {
-      const cached = this.#appendKeys.get(hash, now);
-      if (cached !== undefined) keys.set(hash, cached);
-      return cached === undefined;
-    });
-    if (missing.length === 0) return keys;
+  /** Adds to `keys` the data keys of `missing` (undefined: erased) from the vault, made there when new. */
+  async #fetchAppendKeys(vault: KeyVault, ring: ResolvedKeyRing, missing: readonly string[], keys: Map<string, Buffer | undefined>, now: number): Promise<void> {
     const rows = await vault.getOrCreate(missing, (hash) => ({ keyId: ring.currentId, wrapped: seal(ring.current, randomBytes(32), subjectKeyAad(hash)) }));
     for (const row of rows) {
       const key = row.erased ? undefined : this.#unwrap(ring, row);
@@ -221,7 +216,6 @@ export class PersonalDataCodec {
       // Only a key committed at once: one created in a caller's transaction may still roll back.
       if (key !== undefined && vault.autocommit) this.#appendKeys.keep(row.hash, key, now);
     }
-    return keys;
   }
 
   /** The store key ring (resolving a provider on first use). */
