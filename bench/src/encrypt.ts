@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createEventStore } from '@tally/eventstore';
 import { createBenchDatabase } from './db.js';
 import { deposit, type DepositData, type TallyBenchEvent } from './events.js';
-import { formatRate, intEnv, pairedRatio, runClients, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
+import { describeCpu, formatRate, intEnv, pairedRatio, runClients, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
 import type { BenchStore } from './tally.js';
 
 /** Accounts each client appends to, round-robin: subjects whose keys exist (created before the rounds). */
@@ -60,7 +60,7 @@ function ratio(group: GroupResult): string {
   });
   const encrypted = others.find((e) => e.label === 'encrypted');
   const sized = others.find((e) => e.label === 'plain, envelope-sized value');
-  if (encrypted && sized) lines.push(`encrypted vs plain with an envelope-sized value (the encryption alone): ${pairedRatio(sized, encrypted).toFixed(2)}x`);
+  if (encrypted && sized) lines.push(`encrypted vs plain with an envelope-sized value (the encryption alone): ${pairedRatio(sized, encrypted).toFixed(2)}x\n    ${describeCpu(sized, encrypted)}`);
   return lines.join('\n  ');
 }
 

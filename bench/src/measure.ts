@@ -1,3 +1,5 @@
+import { startCpuMeter } from './cpu-meter.js';
+
 /** A positive integer from the environment variable `name`, or `fallback` when unset or not one. */
 export function intEnv(name: string, fallback: number): number {
   const value = Number(process.env[name]);
@@ -61,6 +63,11 @@ export interface ContenderResult {
   readonly conflictRate: number;
   /** Why the contender could not run, if it could not. */
   readonly error?: string;
+  /** Per round, CPU microseconds per event: the whole machine's (Node and PostgreSQL), and this process's. */
+  readonly machineCpuPerEvent: number[];
+  readonly processCpuPerEvent: number[];
+  /** Per round, the share of the machine's cores' time stolen by other guests of the host. */
+  readonly stealShares: number[];
 }
 
 export interface GroupResult {
@@ -90,7 +97,15 @@ export async function runGroup(
   beforeRound?: () => Promise<void>,
 ): Promise<GroupResult> {
   log(`\n## ${title}`);
-  const state = contenders.map((c) => ({ contender: c, rates: [] as number[], conflictRates: [] as number[], error: undefined as string | undefined }));
+  const state = contenders.map((c) => ({
+    contender: c,
+    rates: [] as number[],
+    conflictRates: [] as number[],
+    machineCpu: [] as number[],
+    processCpu: [] as number[],
+    steal: [] as number[],
+    error: undefined as string | undefined,
+  }));
   for (const s of state) {
     try {
       await s.contender.round(plan.warmupMs, -1);
@@ -108,9 +123,14 @@ export async function runGroup(
     for (const s of order) {
       if (s.error !== undefined) continue;
       try {
+        const cpu = startCpuMeter();
         const result = await s.contender.round(plan.roundMs, r);
+        const spent = cpu();
         s.rates.push(result.events / result.seconds);
         s.conflictRates.push(result.conflicts / result.seconds);
+        s.machineCpu.push(spent.machineUs / result.events);
+        s.processCpu.push(spent.processUs / result.events);
+        s.steal.push(spent.stealUs / (spent.stealUs + spent.machineUs));
         parts.push(`${s.contender.label} ${formatRate(result.events / result.seconds)}`);
       } catch (error) {
         s.error = describeError(error);
@@ -129,6 +149,9 @@ export async function runGroup(
       conflictRates: s.conflictRates,
       rate: s.error === undefined ? median(s.rates) : Number.NaN,
       conflictRate: s.error === undefined ? median(s.conflictRates) : Number.NaN,
+      machineCpuPerEvent: s.machineCpu,
+      processCpuPerEvent: s.processCpu,
+      stealShares: s.steal,
       ...(s.error === undefined ? {} : { error: s.error }),
     })),
   };
@@ -140,6 +163,14 @@ export async function runGroup(
  */
 export function pairedRatio(base: ContenderResult, other: ContenderResult): number {
   return median(other.rates.flatMap((rate, i) => (base.rates[i] === undefined ? [] : [rate / base.rates[i]!])));
+}
+
+/**
+ * The median over rounds of `base`'s machine CPU per event divided by `other`'s in the same round: read like a
+ * throughput ratio (below 1: `other` costs more), what the throughput ratio is when every core is busy.
+ */
+export function pairedCpuRatio(base: ContenderResult, other: ContenderResult): number {
+  return median(other.machineCpuPerEvent.flatMap((cpu, i) => (base.machineCpuPerEvent[i] === undefined ? [] : [base.machineCpuPerEvent[i]! / cpu])));
 }
 
 export function median(values: readonly number[]): number {
@@ -168,4 +199,17 @@ export function describeError(error: unknown): string {
     return `${error.name}: ${error.message}${typeof code === 'string' ? ` (code ${code})` : ''}`;
   }
   return String(error);
+}
+
+/**
+ * What `other` costs in CPU per event beside `base`, as a phrase: the machine's time (Node and PostgreSQL, medians
+ * over rounds), this process's, the ratio that predicts the throughput ratio when the cores are busy, and the steal.
+ */
+export function describeCpu(base: ContenderResult, other: ContenderResult): string {
+  const us = (values: readonly number[]) => median(values).toFixed(0);
+  const steal = median([...base.stealShares, ...other.stealShares]);
+  return (
+    `CPU per event ${us(other.machineCpuPerEvent)} µs vs ${us(base.machineCpuPerEvent)} µs (Node ${us(other.processCpuPerEvent)} vs ${us(base.processCpuPerEvent)} µs), ` +
+    `CPU ratio ${pairedCpuRatio(base, other).toFixed(2)}x, steal ${(steal * 100).toFixed(0)}%`
+  );
 }

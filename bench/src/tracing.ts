@@ -17,7 +17,7 @@ import { createEventStream, formatCheckpoint } from '@tally/eventstream';
 import { createBenchDatabase, machineInfo } from './db.js';
 import { writeMarkedSection } from './doc-sections.js';
 import { deposits, type TallyBenchEvent } from './events.js';
-import { formatRate, intEnv, pairedRatio, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
+import { describeCpu, formatRate, intEnv, pairedRatio, runGroup, type Contender, type GroupResult, type RoundPlan } from './measure.js';
 import { revision } from './revision.js';
 import { mdTable, textTable } from './tables.js';
 import { tallyAppend, type BenchStore } from './tally.js';
@@ -126,7 +126,7 @@ function ratioRow(group: GroupResult, base: string, other: string): string[] {
   const a = group.results.find((r) => r.label === base)!;
   const b = group.results.find((r) => r.label === other)!;
   const perRound = b.rates.map((rate, i) => (rate / a.rates[i]!).toFixed(2)).join(' ');
-  return [group.title, `${base} ${formatRate(a.rate)}/s`, `${other} ${formatRate(b.rate)}/s`, `${pairedRatio(a, b).toFixed(3)}x`, `${(b.rate / a.rate).toFixed(3)}x`, perRound];
+  return [group.title, `${base} ${formatRate(a.rate)}/s`, `${other} ${formatRate(b.rate)}/s`, `${pairedRatio(a, b).toFixed(3)}x`, `${(b.rate / a.rate).toFixed(3)}x`, perRound, describeCpu(a, b)];
 }
 
 /** The lowest and highest per-round ratio of the table's rows. */
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     await store.close();
     await db.drop();
   }
-  const head = ['scenario', 'base', 'compared', 'ratio (median of per-round ratios)', 'ratio of median rates', 'per round'];
+  const head = ['scenario', 'base', 'compared', 'ratio (median of per-round ratios)', 'ratio of median rates', 'per round', 'CPU'];
   log('');
   log(textTable(head, rows));
   const section = [
