@@ -83,3 +83,4 @@ export type { LinkableEvent } from './telemetry/append-links.js';
 export { meterInstruments } from './telemetry/meter-instruments.js';
 export { TRACE_CONTEXT_KEYS } from './telemetry/trace-context.js';
 export { telemetryOff } from './telemetry/telemetry-off.js';
+export { scopedTracer } from './telemetry/scoped-tracer.js';

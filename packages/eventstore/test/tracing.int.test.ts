@@ -97,4 +97,28 @@ describe('append span and trace context', () => {
     expect(events[0]!.metadata).not.toHaveProperty('traceparent');
     expect(events[0]!.metadata).not.toHaveProperty('tracestate');
   });
+
+  it('follows the SDK the application registers next: a new provider gets the spans, a meter alone gets metrics and no span', async () => {
+    await telemetry.uninstall();
+    const metricsOnly = installTestTelemetry({ tracing: false });
+    try {
+      await tracer.startActiveSpan('request', async (span) => {
+        await ctx.store.append([opened('t8')]);
+        span.end();
+      });
+      const durations = await metricsOnly.points('tally.append.duration');
+      expect(durations.map((p) => (p.value as { count: number }).count)).toEqual([1]);
+      const { events } = await ctx.store.read([{ tags: ['account:t8'] }]);
+      expect(events[0]!.metadata).not.toHaveProperty('traceparent');
+    } finally {
+      await metricsOnly.uninstall();
+    }
+    // A tracer kept from the first SDK would send these spans to its exporter, not to the new one.
+    telemetry = installTestTelemetry();
+    await ctx.store.append([opened('t9')]);
+    const [span] = telemetry.spans('append');
+    expect(span?.attributes['tally.append.outcome']).toBe('appended');
+    const { events } = await ctx.store.read([{ tags: ['account:t9'] }]);
+    expect(events[0]!.metadata.traceparent).toBe(`00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`);
+  });
 });

@@ -26,11 +26,12 @@ export interface TestTelemetry {
 /**
  * Registers a real OpenTelemetry SDK globally in this process (the Node tracer provider with its
  * AsyncLocalStorage context manager and W3C propagator, and a meter provider), keeping finished spans in memory.
+ * With `tracing: false`, only the meter provider: an application that exports metrics and no traces.
  */
-export function installTestTelemetry(): TestTelemetry {
+export function installTestTelemetry({ tracing = true }: { readonly tracing?: boolean } = {}): TestTelemetry {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  tracerProvider.register();
+  if (tracing) tracerProvider.register();
   const reader = new CollectingReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   metrics.setGlobalMeterProvider(meterProvider);

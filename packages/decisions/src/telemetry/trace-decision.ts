@@ -1,12 +1,11 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { telemetryOff } from '@tally/eventstore';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { scopedTracer } from '@tally/eventstore';
 import { DecisionConflictError, DecisionRejectedError } from '../errors.js';
 
 /** The instrumentation scope of the decisions' spans. */
 export const DECISIONS_SCOPE = '@tally/decisions';
 
-/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
-const tracer = () => trace.getTracer(DECISIONS_SCOPE);
+const tracer = scopedTracer(DECISIONS_SCOPE);
 
 /** What a `decide` span needs of a handled command's result. */
 interface Handled {
@@ -21,8 +20,9 @@ interface Handled {
  * `nothing` when it decided no events, `duplicate`, `rejected`, `conflict` after the last attempt, `error`).
  */
 export function traceDecision<R extends Handled>(decision: { readonly name: string; readonly mode: string }, work: () => Promise<R>): Promise<R> {
-  if (telemetryOff()) return work();
-  return tracer().startActiveSpan('decide', async (span) => {
+  const spans = tracer();
+  if (spans === undefined) return work();
+  return spans.startActiveSpan('decide', async (span) => {
     const recording = span.isRecording();
     if (recording) span.setAttributes({ 'tally.decision.name': decision.name, 'tally.decision.mode': decision.mode });
     try {

@@ -1,7 +1,27 @@
-import { createNoopMeter, metrics, ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { createNoopMeter, metrics, ProxyTracerProvider, trace, type MeterProvider } from '@opentelemetry/api';
 
-const noopTracerProvider = new ProxyTracerProvider().getDelegate();
+/** The provider the API's proxy delegates to while no SDK registered one. */
+export const noopTracerProvider = new ProxyTracerProvider().getDelegate();
 const noopMeter = createNoopMeter();
+
+let meterProvider: MeterProvider | undefined;
+let meterOff = true;
+
+/** True while no tracer provider is registered (checked on the API's proxy: cheap enough for every append). */
+export function tracerProviderOff(): boolean {
+  const tracers = trace.getTracerProvider();
+  return tracers instanceof ProxyTracerProvider && tracers.getDelegate() === noopTracerProvider;
+}
+
+/** True while no meter provider is registered; asked of the provider once, when it changes. */
+export function meterProviderOff(): boolean {
+  const current = metrics.getMeterProvider();
+  if (current !== meterProvider) {
+    meterProvider = current;
+    meterOff = current.getMeter('@tally/eventstore') === noopMeter;
+  }
+  return meterOff;
+}
 
 /**
  * True when the application registered neither a tracer provider nor a meter provider (no SDK): then every span
@@ -10,7 +30,5 @@ const noopMeter = createNoopMeter();
  * tracing code runs, as it must.)
  */
 export function telemetryOff(): boolean {
-  const tracers = trace.getTracerProvider();
-  if (!(tracers instanceof ProxyTracerProvider) || tracers.getDelegate() !== noopTracerProvider) return false;
-  return metrics.getMeterProvider().getMeter('@tally/eventstore') === noopMeter;
+  return tracerProviderOff() && meterProviderOff();
 }

@@ -1,14 +1,14 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { AppendConditionError, EventIdConflictError } from '../errors.js';
 import type { AppendResult } from '../types.js';
 import { meterInstruments } from './meter-instruments.js';
-import { telemetryOff } from './telemetry-off.js';
+import { scopedTracer } from './scoped-tracer.js';
+import { meterProviderOff } from './telemetry-off.js';
 
 /** The instrumentation scope of the store's spans and metrics. */
 export const STORE_SCOPE = '@tally/eventstore';
 
-/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
-const tracer = () => trace.getTracer(STORE_SCOPE);
+const tracer = scopedTracer(STORE_SCOPE);
 
 const instruments = meterInstruments(STORE_SCOPE, (meter) => ({
   duration: meter.createHistogram('tally.append.duration', {
@@ -40,55 +40,74 @@ export interface AppendDescription {
 /**
  * Runs `work` (one append) inside an `append` span (kind PRODUCER: its events are read later by subscribers and
  * projections, whose spans link back to it) that is the active context while it runs, so that the append stores it
- * in each event's metadata; records its duration and, when refused, a conflict. With no SDK registered, it only runs `work`.
+ * in each event's metadata, and the spans of an instrumented driver are its children; records its duration and,
+ * when refused, a conflict. With no SDK registered, it only runs `work`; with a meter provider and no tracer
+ * provider, it makes no span (and switches no context).
  *
- * The attributes known before the append go in at the span's start (samplers see them, and the SDK checks them in
- * one call, not six); the metrics are recorded once the span has ended, outside its context.
+ * The attributes known before the append go in at the span's start (samplers see them); the metrics are recorded
+ * once the span has ended. One promise chain, no async callback inside the span's: every promise counts when the
+ * SDK's context manager watches them all (`bench:tracing`).
  */
-export async function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
-  if (telemetryOff()) return work();
+export function traceAppend(description: AppendDescription, work: () => Promise<AppendResult>): Promise<AppendResult> {
+  const spans = tracer();
+  if (spans === undefined && meterProviderOff()) return work();
   const started = performance.now();
-  // Set inside the span's callback: widened, so that the `finally` below does not take it for 'error' only.
-  let outcome = 'error' as AppendOutcomeName;
+  const span = spans?.startSpan('append', { kind: SpanKind.PRODUCER, attributes: describe(description) });
+  let running: Promise<AppendResult>;
   try {
-    return await tracer().startActiveSpan('append', { kind: SpanKind.PRODUCER, attributes: describe(description) }, async (span) => {
-      try {
-        const result = await work();
-        outcome = result.duplicate ? 'duplicate' : 'appended';
-        if (span.isRecording()) span.setAttributes({ 'tally.append.last_position': result.lastPosition.toString(), 'tally.append.outcome': outcome });
-        return result;
-      } catch (error) {
-        outcome = outcomeOf(error);
-        if (span.isRecording()) {
-          if (outcome === 'error' && error instanceof Error) span.recordException(error);
-          span.setAttribute('tally.append.outcome', outcome);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        }
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
-  } finally {
-    const metrics = instruments();
-    metrics.duration.record((performance.now() - started) / 1000, { 'tally.schema': description.schema, 'tally.append.outcome': outcome, 'tally.append.conditional': description.conditional });
-    if (outcome === 'condition-failed') metrics.conflicts.add(1, { 'tally.schema': description.schema });
+    running = span === undefined ? work() : context.with(trace.setSpan(context.active(), span), work);
+  } catch (error) {
+    running = Promise.reject(error);
   }
+  return running.then(
+    (result) => {
+      const outcome = result.duplicate ? 'duplicate' : 'appended';
+      if (span?.isRecording()) span.setAttributes({ 'tally.append.last_position': result.lastPosition.toString(), 'tally.append.outcome': outcome });
+      span?.end();
+      record(description, started, outcome);
+      return result;
+    },
+    (error: unknown) => {
+      const outcome = outcomeOf(error);
+      if (span?.isRecording()) {
+        if (outcome === 'error' && error instanceof Error) span.recordException(error);
+        span.setAttribute('tally.append.outcome', outcome);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      }
+      span?.end();
+      record(description, started, outcome);
+      throw error;
+    },
+  );
+}
+
+function record({ schema, conditional }: AppendDescription, started: number, outcome: AppendOutcomeName): void {
+  const metrics = instruments();
+  metrics.duration.record((performance.now() - started) / 1000, { 'tally.schema': schema, 'tally.append.outcome': outcome, 'tally.append.conditional': conditional });
+  if (outcome === 'condition-failed') metrics.conflicts.add(1, { 'tally.schema': schema });
 }
 
 function describe({ schema, events, conditional }: AppendDescription): Attributes {
-  const types = new Set<string>();
   // Before validation: an element may be anything (append([null]) must still fail as INVALID_EVENT, not here).
-  for (const event of events) {
-    const type = (event as { readonly type?: unknown } | null | undefined)?.type;
-    if (typeof type === 'string') types.add(type);
+  const typeOf = (event: unknown) => (event as { readonly type?: unknown } | null | undefined)?.type;
+  let types: string[];
+  if (events.length === 1) {
+    const type = typeOf(events[0]);
+    types = typeof type === 'string' ? [type] : [];
+  } else {
+    const distinct = new Set<string>();
+    for (const event of events) {
+      const type = typeOf(event);
+      if (typeof type === 'string') distinct.add(type);
+    }
+    types = [...distinct];
   }
   return {
     'db.system.name': 'postgresql',
     'db.operation.name': 'append',
     'tally.schema': schema,
     'tally.append.event_count': events.length,
-    'tally.append.event_types': [...types],
+    'tally.append.event_types': types,
     'tally.append.conditional': conditional,
   };
 }

@@ -1,13 +1,12 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { appendLinks, DEFAULT_MAX_LINKS, telemetryOff, type SettledCheckpoint } from '@tally/eventstore';
+import { appendLinks, DEFAULT_MAX_LINKS, scopedTracer, type SettledCheckpoint } from '@tally/eventstore';
 import { formatCheckpoint } from '@tally/eventstream';
 import type { ParkTarget } from '../schema/tables.js';
 
 /** The instrumentation scope of the projector's spans and metrics. */
 export const PROJECTOR_SCOPE = '@tally/projections';
 
-/** The tracer of the provider registered now (a tracer kept from before would keep delegating to an old one). */
-const tracer = () => trace.getTracer(PROJECTOR_SCOPE);
+const tracer = scopedTracer(PROJECTOR_SCOPE);
 
 /** What a batch read, as the `project` span describes it. */
 export interface ProjectBatchRead {
@@ -20,7 +19,7 @@ export interface ProjectBatchRead {
  * The `project` span of one projection batch (kind CONSUMER). It is started only once the batch has read
  * something (a poll that finds nothing makes no span), back-dated to the batch's start, and linked to the
  * `append` spans of the events it read (from their `traceparent`, at most {@link DEFAULT_MAX_LINKS}). The handler
- * runs with it as the active span. With no SDK registered, it makes no span and parses nothing.
+ * runs with it as the active span. With no tracer provider registered, it makes no span and parses nothing.
  */
 export class ProjectBatchTrace {
   private readonly startTime = Date.now();
@@ -33,8 +32,8 @@ export class ProjectBatchTrace {
 
   /** Starts the span for what the batch read. */
   begin({ events, from, checkpoint }: ProjectBatchRead): void {
-    if (this.span || telemetryOff()) return;
-    this.span = tracer().startSpan('project', {
+    if (this.span) return;
+    this.span = tracer()?.startSpan('project', {
       kind: SpanKind.CONSUMER,
       startTime: this.startTime,
       links: appendLinks(events, DEFAULT_MAX_LINKS),
