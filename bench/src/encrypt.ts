@@ -56,7 +56,7 @@ function ratio(group: GroupResult): string {
     const perRound = e.rates.map((rate, i) => (rate / plain!.rates[i]!).toFixed(2)).join(' ');
     const value = pairedRatio(plain!, e);
     const verdict = e.label === 'encrypted' ? (value >= 0.9 ? ' met' : ' NOT met') : '';
-    return `${e.label} ${formatRate(e.rate)}/s vs plain ${formatRate(plain!.rate)}/s: ${value.toFixed(2)}x (median of per-round ratios ${perRound}; ratio of medians ${(e.rate / plain!.rate).toFixed(2)}x)${verdict}`;
+    return `${e.label} ${formatRate(e.rate)}/s vs plain ${formatRate(plain!.rate)}/s: ${value.toFixed(2)}x (median of per-round ratios ${perRound}; ratio of medians ${(e.rate / plain!.rate).toFixed(2)}x)${verdict}\n    ${describeCpu(plain!, e)}`;
   });
   const encrypted = others.find((e) => e.label === 'encrypted');
   const sized = others.find((e) => e.label === 'plain, envelope-sized value');

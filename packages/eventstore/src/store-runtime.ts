@@ -60,13 +60,19 @@ export class StoreRuntime {
   }
 
   /** Runs `work`, turning driver errors into the store's typed errors (`operation` makes them more precise). */
-  async guard<T>(work: () => Promise<T>, operation?: DatabaseOperation): Promise<T> {
-    if (this.#closed) throw new StoreClosedError();
+  guard<T>(work: () => Promise<T>, operation?: DatabaseOperation): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreClosedError());
+    // A promise chain, not an async function: every append runs through here, and each promise counts once an
+    // SDK's context manager watches them all (bench:tracing).
+    let running: Promise<T>;
     try {
-      return await work();
+      running = work();
     } catch (error) {
-      throw classifyDatabaseError(error, operation);
+      return Promise.reject(classifyDatabaseError(error, operation));
     }
+    return running.catch((error: unknown) => {
+      throw classifyDatabaseError(error, operation);
+    });
   }
 
   /**

@@ -95,22 +95,18 @@ const toPositions = (positions: string[] | null | undefined): bigint[] => (posit
  * Appends: the plain INSERT when there is no condition and no caller-chosen id, else `append_events`. Either
  * way one statement and one round trip.
  */
-export async function appendEvents(run: StatementRunner, statements: AppendStatements, input: AppendInput): Promise<AppendOutcome> {
+export function appendEvents(run: StatementRunner, statements: AppendStatements, input: AppendInput): Promise<AppendOutcome> {
   if (input.queryJson === null && !input.checkIds) {
     const { text, name } = input.subjects === null ? statements.plain : statements.guardedPlain;
     const params = [input.eventsJson, input.locks.keys, input.locks.exclusive, input.notifyChannel];
-    const rows = await run<{ positions: string[] | null }>(text, input.subjects === null ? params : [...params, input.subjects], name);
-    return { outcome: 'appended', positions: toPositions(rows[0]?.positions), head: null };
+    return run<{ positions: string[] | null }>(text, input.subjects === null ? params : [...params, input.subjects], name).then((rows) => ({
+      outcome: 'appended',
+      positions: toPositions(rows[0]?.positions),
+      head: null,
+    }));
   }
   const { text, name } = input.subjects === null ? statements.general : statements.guardedGeneral;
-  const rows = await run<{
-    outcome: string;
-    positions: string[] | null;
-    conflict_id: string | null;
-    head: string | null;
-    recorded_at: Date | null;
-    transaction_id: string | null;
-  }>(
+  return run<GeneralRow>(
     text,
     [
       input.eventsJson,
@@ -126,8 +122,20 @@ export async function appendEvents(run: StatementRunner, statements: AppendState
       ...(input.subjects === null ? [] : [input.subjects]),
     ],
     name,
-  );
-  const row = rows[0];
+  ).then((rows) => generalOutcome(rows[0]));
+}
+
+/** The row of `append_events`. */
+interface GeneralRow {
+  readonly outcome: string;
+  readonly positions: string[] | null;
+  readonly conflict_id: string | null;
+  readonly head: string | null;
+  readonly recorded_at: Date | null;
+  readonly transaction_id: string | null;
+}
+
+function generalOutcome(row: GeneralRow | undefined): AppendOutcome {
   if (!row) throw new Error('append_events returned no row');
   switch (row.outcome) {
     case 'appended':
