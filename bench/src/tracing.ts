@@ -218,9 +218,12 @@ async function main(): Promise<void> {
     '',
     'Base: no OpenTelemetry SDK (the libraries call `@opentelemetry/api` only). Compared: `NodeTracerProvider` with a ' +
       '`BatchSpanProcessor` to an exporter that drops the spans, and a `MeterProvider` read every second, registered for ' +
-      "that contender's rounds only; \"context manager only\": just the SDK's AsyncLocalStorage context manager (no tracer, no meter), " +
-      "a part of the SDK's cost that is not the libraries' spans; \"tracer only\": the tracer provider (with that context manager and the " +
-      'W3C propagator), no meter provider; "meter only": the meter provider and the context manager, no tracer provider. Delivery: a subscription from the start delivers every event (batches of 100, a ' +
+      "that contender's rounds only; \"context manager only\": just the SDK's AsyncLocalStorage context manager (no tracer, no meter: " +
+      "nothing makes a context active, so Node's async hooks never start; what registering it costs); \"tracer only\": the tracer provider " +
+      '(with that context manager and the W3C propagator), no meter provider; "meter only": the meter provider and the context manager, ' +
+      'no tracer provider (the store then makes no span and switches no context). CPU: per event, the machine\'s (every process: Node and ' +
+      "PostgreSQL, from /proc/stat) and Node's own, medians over rounds; the CPU ratio predicts the throughput ratio while every core is busy. " +
+      'Delivery: a subscription from the start delivers every event (batches of 100, a ' +
       'handler doing nothing; events appended 10 per call with the SDK on, so each carries a traceparent and a batch has 10 links). ' +
       (beforePath
         ? '"before tracing vs with it": the same appends through a build of `@tally/eventstore` from before the tracing code, no SDK, in the same rounds.'
