@@ -8,7 +8,7 @@ let meterProvider: MeterProvider | undefined;
 let meterOff = true;
 
 /** True while no tracer provider is registered (checked on the API's proxy: cheap enough for every append). */
-export function tracerProviderOff(): boolean {
+function tracerProviderOff(): boolean {
   const tracers = trace.getTracerProvider();
   return tracers instanceof ProxyTracerProvider && tracers.getDelegate() === noopTracerProvider;
 }

@@ -88,26 +88,18 @@ function record({ schema, conditional }: AppendDescription, started: number, out
 }
 
 function describe({ schema, events, conditional }: AppendDescription): Attributes {
+  const types = new Set<string>();
   // Before validation: an element may be anything (append([null]) must still fail as INVALID_EVENT, not here).
-  const typeOf = (event: unknown) => (event as { readonly type?: unknown } | null | undefined)?.type;
-  let types: string[];
-  if (events.length === 1) {
-    const type = typeOf(events[0]);
-    types = typeof type === 'string' ? [type] : [];
-  } else {
-    const distinct = new Set<string>();
-    for (const event of events) {
-      const type = typeOf(event);
-      if (typeof type === 'string') distinct.add(type);
-    }
-    types = [...distinct];
+  for (const event of events) {
+    const type = (event as { readonly type?: unknown } | null | undefined)?.type;
+    if (typeof type === 'string') types.add(type);
   }
   return {
     'db.system.name': 'postgresql',
     'db.operation.name': 'append',
     'tally.schema': schema,
     'tally.append.event_count': events.length,
-    'tally.append.event_types': types,
+    'tally.append.event_types': [...types],
     'tally.append.conditional': conditional,
   };
 }
