@@ -6,7 +6,6 @@ import { SubjectErasedError } from './encryption-errors.js';
 import { INVALID_HEAD_SQLSTATE, REPEATABLE_READ_SQLSTATE, SUBJECT_ERASED_SQLSTATE } from './schema/tables.js';
 import { appendEvents, type AppendOutcome } from './sql/append-events.js';
 import type { StatementRunner } from './sql/runner.js';
-import { subjectHashHex } from './sql/subject-keys.js';
 import type { StoreRuntime } from './store-runtime.js';
 import { activeTraceContext, withTraceContext } from './telemetry/trace-context.js';
 import type { AppendOptions, AppendResult, EventShape, NewEvent } from './types.js';
@@ -28,7 +27,9 @@ export async function append<E extends EventShape>(
   const condition = options.condition;
   if (condition !== undefined) validateCondition(condition);
   const { encode, encodeQuery } = runtime.codec;
-  const prepared: readonly EncodingEvent[] = encode === undefined ? checked : await encode(checked, { kind: 'postgres', schema, run, inTransaction });
+  const encoded = encode === undefined ? checked : encode(checked, { kind: 'postgres', schema, run, inTransaction });
+  // Awaited only when a stage waits for I/O (a key to fetch): each await is a turn of the microtask queue.
+  const prepared: readonly EncodingEvent[] = encoded instanceof Promise ? await encoded : encoded;
   const conditionQuery = condition === undefined ? undefined : encodeQuery === undefined ? condition.query : encodeQuery(condition.query);
   const signer = condition !== undefined ? await runtime.signer(run) : undefined;
   const head = condition?.after !== undefined ? signer!.verify(condition.after) : undefined;
@@ -45,8 +46,6 @@ export async function append<E extends EventShape>(
     metadata: trace ? withTraceContext(event.metadata, trace) : event.metadata,
     schemaVersion: event.schemaVersion, // JSON leaves it out when undefined: the column's default (1) applies
   }));
-  // The subjects whose keys encrypted the batch: the statement itself refuses it if one was erased meanwhile.
-  const subjects = [...new Set(prepared.flatMap((event) => event.subjects ?? []))].map(subjectHashHex);
   const input = {
     eventsJson: JSON.stringify(rows),
     locks: planLocks(schema, prepared, conditionQuery, maxFineLocks),
@@ -57,7 +56,8 @@ export async function append<E extends EventShape>(
     headOwn: head?.own ?? null,
     headOwnPosition: head?.ownPosition ?? null,
     notifyChannel: notifyMode === 'in-transaction' || (inTransaction && notifyMode !== 'off') ? channel : null,
-    subjects: subjects.length === 0 ? null : subjects,
+    // The subjects whose keys encrypted the batch: the statement itself refuses it if one was erased meanwhile.
+    subjects: batchSubjects(prepared),
   };
   let result: AppendOutcome;
   try {
@@ -66,7 +66,7 @@ export async function append<E extends EventShape>(
     const code = (error as { code?: unknown }).code;
     if (code === REPEATABLE_READ_SQLSTATE) throw new UnsupportedIsolationError();
     if (code === SUBJECT_ERASED_SQLSTATE) {
-      const erased = Buffer.from(String((error as { detail?: unknown }).detail ?? ''), 'hex').toString('base64url');
+      const erased = String((error as { detail?: unknown }).detail ?? '');
       throw new SubjectErasedError(Math.max(0, prepared.findIndex((event) => event.subjects?.includes(erased))));
     }
     // The head is of another store identity: this process may hold the secret of before a restore.
@@ -103,4 +103,14 @@ export async function append<E extends EventShape>(
       };
     }
   }
+}
+
+/** The hashes (hex) of the subjects whose keys encrypted `events`, each once, or null when none did. */
+function batchSubjects(events: readonly EncodingEvent[]): readonly string[] | null {
+  if (events.length === 1) return events[0]!.subjects ?? null;
+  let hashes: Set<string> | undefined;
+  for (const event of events) {
+    for (const hash of event.subjects ?? []) (hashes ??= new Set()).add(hash);
+  }
+  return hashes === undefined ? null : [...hashes];
 }

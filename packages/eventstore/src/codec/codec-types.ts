@@ -11,10 +11,10 @@ import type { MemoryTransaction } from '../testing/memory/memory-transaction.js'
  */
 export interface EncodingEvent extends PreparedEvent {
   /** Stamped by the version stage; absent, the column's default (1) applies. */
-  readonly schemaVersion?: number;
+  readonly schemaVersion?: number | undefined;
   /**
-   * Set by the personal-data stage: the hashes (base64url) of the subjects whose keys encrypted this event. The
-   * append statement refuses the batch (`SUBJECT_ERASED`) if any of them is erased when it runs.
+   * Set by the personal-data stage: the hashes (hex) of the subjects whose keys encrypted this event. The append
+   * statement refuses the batch (`SUBJECT_ERASED`, with the hash in hex) if any of them is erased when it runs.
    */
   readonly subjects?: readonly string[];
 }

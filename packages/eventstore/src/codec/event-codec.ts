@@ -10,8 +10,8 @@ import type { CodecIo, CodecStage, DecodingEvent, EncodingEvent, MaybePromise } 
  */
 export class EventCodec {
   readonly stages: readonly CodecStage[];
-  /** Runs the encode stages, or `undefined` when none has one. */
-  readonly encode: ((events: readonly EncodingEvent[], io: CodecIo) => Promise<readonly EncodingEvent[]>) | undefined;
+  /** Runs the encode stages, or `undefined` when none has one; synchronous while its stages answer at once. */
+  readonly encode: ((events: readonly EncodingEvent[], io: CodecIo) => MaybePromise<readonly EncodingEvent[]>) | undefined;
   /** Runs the decode stages (reverse order), or `undefined` when none has one. */
   readonly decode: (<T extends DecodingEvent>(events: readonly T[], io: CodecIo) => MaybePromise<readonly T[]>) | undefined;
   /** Maps a query to the stored shape, or `undefined` when no stage changes queries. */
@@ -22,30 +22,11 @@ export class EventCodec {
     const encoders = stages.flatMap((stage) => (stage.encode ? [stage.encode] : []));
     const decoders = stages.flatMap((stage) => (stage.decode ? [stage.decode] : [])).reverse();
     const queryEncoders = stages.flatMap((stage) => (stage.encodeQuery ? [stage.encodeQuery] : []));
-    this.encode =
-      encoders.length === 0
-        ? undefined
-        : async (events, io) => {
-            let batch = events;
-            for (const encode of encoders) batch = await encode(batch, io);
-            return batch;
-          };
+    this.encode = encoders.length === 0 ? undefined : (events, io) => runStages(encoders, events, io);
+    // Stages return events of the shape they were given (the store's own event objects, spread with new fields);
+    // the type parameter only carries the caller's static view of them.
     this.decode =
-      decoders.length === 0
-        ? undefined
-        : <T extends DecodingEvent>(events: readonly T[], io: CodecIo) => {
-            // Stages return events of the shape they were given (the store's own event objects, spread with new
-            // fields); the type parameter only carries the caller's static view of them.
-            const from = (start: number, batch: readonly DecodingEvent[]): MaybePromise<readonly T[]> => {
-              for (let i = start; i < decoders.length; i++) {
-                const result = decoders[i]!(batch, io);
-                if (result instanceof Promise) return result.then((next) => from(i + 1, next));
-                batch = result;
-              }
-              return batch as readonly T[];
-            };
-            return from(0, events);
-          };
+      decoders.length === 0 ? undefined : <T extends DecodingEvent>(events: readonly T[], io: CodecIo) => runStages(decoders, events, io) as MaybePromise<readonly T[]>;
     this.encodeQuery =
       queryEncoders.length === 0
         ? undefined
@@ -55,6 +36,19 @@ export class EventCodec {
             return mapped;
           };
   }
+}
+
+/**
+ * `batch` through `stages` in order from `start`, awaiting only a stage that returns a promise: on the hot paths
+ * (an append whose keys are at hand, a read of current events) no promise is made.
+ */
+function runStages<B>(stages: readonly ((batch: B, io: CodecIo) => MaybePromise<B>)[], batch: B, io: CodecIo, start = 0): MaybePromise<B> {
+  for (let i = start; i < stages.length; i++) {
+    const result = stages[i]!(batch, io);
+    if (result instanceof Promise) return result.then((next) => runStages(stages, next, io, i + 1));
+    batch = result;
+  }
+  return batch;
 }
 
 /** The codec with no stage: every direction is identity. */

@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigurationError, InvalidEventError } from '../errors.js';
 import { jsonProblem } from '../json-problem.js';
-import type { CodecStage, EncodingEvent } from './codec-types.js';
+import type { CodecStage, EncodingEvent, MaybePromise } from './codec-types.js';
 
 /** `data.items[2].price` for the issue path `['items', 2, 'price']`. */
 function issuePath(issue: StandardSchemaV1.Issue): string {
@@ -11,6 +11,20 @@ function issuePath(issue: StandardSchemaV1.Issue): string {
     path += typeof key === 'number' ? `[${key}]` : typeof key === 'symbol' ? `[${String(key)}]` : `.${key}`;
   }
   return path;
+}
+
+/** The event as stored after its schema's `result`. @throws {InvalidEventError} INVALID_EVENT_DATA */
+function validated(result: StandardSchemaV1.Result<unknown>, event: EncodingEvent, index: number): EncodingEvent {
+  if (result.issues !== undefined) {
+    const issue = result.issues[0];
+    const path = issue === undefined ? 'data' : issuePath(issue);
+    const others = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more)` : '';
+    throw new InvalidEventError('INVALID_EVENT_DATA', `events[${index}].${path}: ${issue?.message ?? 'invalid'}${others}`, index, path);
+  }
+  if (result.value === event.data) return event;
+  const problem = jsonProblem(result.value, `events[${index}].data`);
+  if (problem) throw new InvalidEventError('INVALID_EVENT_DATA', `the schema's output is not JSON: ${problem}`, index, 'data');
+  return { ...event, data: result.value };
 }
 
 /**
@@ -29,34 +43,24 @@ export function validationStage(schemas: Readonly<Record<string, StandardSchemaV
     }
     byType.set(type, props);
   }
+  // Synchronous while the schemas answer at once (most do): an append then makes no promise here.
+  const validateFrom = (events: readonly EncodingEvent[], start: number, out: EncodingEvent[]): MaybePromise<EncodingEvent[]> => {
+    for (let index = start; index < events.length; index++) {
+      const event = events[index]!;
+      const props = byType.get(event.type);
+      const result = props?.validate(event.data);
+      if (result instanceof Promise) {
+        return result.then((settled) => {
+          out.push(validated(settled, event, index));
+          return validateFrom(events, index + 1, out);
+        });
+      }
+      out.push(result === undefined ? event : validated(result, event, index));
+    }
+    return out;
+  };
   return {
     name: 'validation',
-    encode: async (events) => {
-      const out: EncodingEvent[] = [];
-      for (let index = 0; index < events.length; index++) {
-        const event = events[index]!;
-        const props = byType.get(event.type);
-        if (props === undefined) {
-          out.push(event);
-          continue;
-        }
-        let result = props.validate(event.data);
-        if (result instanceof Promise) result = await result;
-        if (result.issues !== undefined) {
-          const issue = result.issues[0];
-          const path = issue === undefined ? 'data' : issuePath(issue);
-          const others = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more)` : '';
-          throw new InvalidEventError('INVALID_EVENT_DATA', `events[${index}].${path}: ${issue?.message ?? 'invalid'}${others}`, index, path);
-        }
-        if (result.value !== event.data) {
-          const problem = jsonProblem(result.value, `events[${index}].data`);
-          if (problem) throw new InvalidEventError('INVALID_EVENT_DATA', `the schema's output is not JSON: ${problem}`, index, 'data');
-          out.push({ ...event, data: result.value });
-        } else {
-          out.push(event);
-        }
-      }
-      return out;
-    },
+    encode: (events) => validateFrom(events, 0, []),
   };
 }

@@ -15,18 +15,6 @@ export class AppendKeyCache {
     this.#keys = new BoundedMap(limit);
   }
 
-  /** The fresh cached keys of `hashes` at `now`, and the hashes that have none (to fetch). */
-  lookup(hashes: readonly string[], now: number): { readonly keys: Map<string, Buffer | undefined>; readonly missing: string[] } {
-    const keys = new Map<string, Buffer | undefined>();
-    const missing: string[] = [];
-    for (const hash of hashes) {
-      const key = this.get(hash, now);
-      if (key === undefined) missing.push(hash);
-      else keys.set(hash, key);
-    }
-    return { keys, missing };
-  }
-
   /** The fresh cached key of `hash`, if any, at `now`. */
   get(hash: string, now: number): Buffer | undefined {
     const cached = this.ms === 0 ? undefined : this.#keys.get(hash);

@@ -12,8 +12,20 @@ export interface FieldPlace {
   readonly field: string;
 }
 
-// Event ids are UUIDs, which PostgreSQL returns in lower case whatever case the append gave.
-const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1', place.eventId.toLowerCase(), place.type, place.field]), 'utf8');
+/**
+ * The JSON text after the event id in a field's AAD, by type and field: the same for every event of them. Types
+ * and fields are those of the store's `personalData` option, so the map stays small.
+ */
+const aadTails = new Map<string, Map<string, string>>();
+// Event ids are UUIDs, which PostgreSQL returns in lower case whatever case the append gave. The AAD is the JSON
+// of ["tally:field:v1", event id, type, field]; only the id changes from one event to the next.
+function aadOf(place: FieldPlace): Buffer {
+  let tails = aadTails.get(place.type);
+  if (tails === undefined) aadTails.set(place.type, (tails = new Map()));
+  let tail = tails.get(place.field);
+  if (tail === undefined) tails.set(place.field, (tail = `,${JSON.stringify(place.type)},${JSON.stringify(place.field)}]`));
+  return Buffer.from(`["tally:field:v1",${JSON.stringify(place.eventId.toLowerCase())}${tail}`, 'utf8');
+}
 
 /**
  * The envelope of one personal field: `tally:enc:v1:<subject hash>:<nonce | ciphertext | tag>` (base64url),
@@ -31,7 +43,7 @@ const aadOf = (place: FieldPlace) => Buffer.from(JSON.stringify(['tally:field:v1
  * subject's keyed hash in base64url, as the envelope names it.
  */
 export function encryptField(dataKey: Buffer, subjectHash: string, place: FieldPlace, value: unknown, nonce: 'synthetic' | 'random'): string {
-  const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
+  const plaintext = JSON.stringify(value);
   const iv = nonce === 'random' ? undefined : hmac(dataKey, 'nonce', place.eventId.toLowerCase(), place.type, place.field, plaintext).subarray(0, NONCE_BYTES);
   return `${ENVELOPE_PREFIX}${subjectHash}:${seal(dataKey, plaintext, aadOf(place), iv).toString('base64url')}`;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { EncryptionKeyError, SubjectErasedError } from '../encryption-errors.js';
 import { ConfigurationError, InvalidEventError } from '../errors.js';
+import type { EncodingEvent, MaybePromise } from '../codec/codec-types.js';
 import type { EventShape } from '../types.js';
 import { hmac, open, seal } from './aead.js';
 import { erased } from './erased.js';
@@ -18,9 +19,12 @@ interface CodecEvent {
   readonly type: string;
   readonly data: unknown;
 }
-/** An event to append: its id when the caller chose one. */
-type AppendingEvent = Omit<CodecEvent, 'id'> & { readonly id?: string | undefined };
 type Entry = PersonalDataEntry<Record<string, unknown>>;
+/** A subject's keyed hash: base64url (envelopes, the vault's API) and hex (what the append statement checks). */
+interface SubjectRef {
+  readonly hash: string;
+  readonly hex: string;
+}
 
 /** How many entries each cache of the codec keeps (unwrapped keys, subject hashes, append keys). */
 const KEPT = 10_000;
@@ -41,7 +45,7 @@ export class PersonalDataCodec {
   /** The tag secret once `#secret` resolved: appends then compute hashes without an await. */
   #secretKept: Buffer | undefined;
   /** Subject hashes under `#secretKept`, by subject id (the same bound as unwrapped keys). */
-  readonly #subjectHashes = new BoundedMap<string, string>(KEPT);
+  readonly #subjectHashes = new BoundedMap<string, SubjectRef>(KEPT);
   readonly #unwrapped = new BoundedMap<string, Buffer>(KEPT);
   readonly #appendKeys: AppendKeyCache;
 
@@ -79,18 +83,19 @@ export class PersonalDataCodec {
 
   /** The keyed hash (base64url) a subject is known by in the vault and in envelopes. */
   async subjectHash(vault: KeyVault, subject: string): Promise<string> {
-    return this.#subjectHashWith(this.#secretKept ?? (await this.#tagSecret(vault)), subject);
+    return this.#subjectRef(this.#secretKept ?? (await this.#tagSecret(vault)), subject).hash;
   }
 
   /** The subject's keyed hash under `secret`; kept (bounded) when `secret` is the store's committed one. */
-  #subjectHashWith(secret: Buffer, subject: string): string {
+  #subjectRef(secret: Buffer, subject: string): SubjectRef {
     const kept = secret === this.#secretKept;
-    let hash = kept ? this.#subjectHashes.get(subject) : undefined;
-    if (hash === undefined) {
-      hash = hmac(secret, 'subject', subject).toString('base64url');
-      if (kept) this.#subjectHashes.set(subject, hash);
+    let ref = kept ? this.#subjectHashes.get(subject) : undefined;
+    if (ref === undefined) {
+      const bytes = hmac(secret, 'subject', subject);
+      ref = { hash: bytes.toString('base64url'), hex: bytes.toString('hex') };
+      if (kept) this.#subjectHashes.set(subject, ref);
     }
-    return hash;
+    return ref;
   }
 
   /** `${prefix}:<keyed hash of value>`: stable for the store's life (rotation rewraps the secret, never changes it). */
@@ -99,31 +104,62 @@ export class PersonalDataCodec {
   }
 
   /**
-   * The events with their personal fields replaced by envelopes, keys fetched or created in `vault()`: called
-   * only when the tag secret or a key is not at hand (making a vault per append is measurable on the hot path).
+   * The events with their personal fields replaced by envelopes, keys fetched or created in `vault()` (made
+   * only when the tag secret or a key is not at hand: a vault per append is measurable on the hot path). With
+   * the secret and every key at hand, the common case, it answers at once: no promise, no await.
    * @throws {SubjectErasedError} when an event names an erased subject
    * @throws {InvalidEventError} INVALID_EVENT_DATA when `subject(data)` gives no non-empty string
    */
-  async encode<T extends AppendingEvent>(vault: () => KeyVault, events: readonly T[]): Promise<T[]> {
-    if (!events.some((event) => this.#entries.has(event.type))) return [...events];
-    const secret = this.#secretKept ?? (await this.#tagSecret(vault()));
-    // Plain loops, no closure per event: this runs once per append, on its hot path.
-    const subjects: (string[] | undefined)[] = [];
+  encode(vault: () => KeyVault, events: readonly EncodingEvent[]): MaybePromise<readonly EncodingEvent[]> {
+    if (!events.some((event) => this.#entries.has(event.type))) return events;
+    const secret = this.#secretKept;
+    if (secret === undefined) return this.#tagSecret(vault()).then((fetched) => this.#encodeWith(vault, fetched, events));
+    return this.#encodeWith(vault, secret, events);
+  }
+
+  #encodeWith(vault: () => KeyVault, secret: Buffer, events: readonly EncodingEvent[]): MaybePromise<EncodingEvent[]> {
+    // Plain loops, no closure, map or set per append: this runs on the append's hot path. `keys` holds the data
+    // key of each (event, entry) in the order `#sealAll` walks them.
+    const subjects: (SubjectRef[] | undefined)[] = [];
+    const keys: (Buffer | undefined)[] = [];
+    const now = Date.now();
+    let missing: string[] | undefined;
     for (let index = 0; index < events.length; index++) {
       const entries = this.#entries.get(events[index]!.type);
-      subjects.push(entries === undefined ? undefined : this.#subjectsOf(secret, entries, events[index]!, index));
+      const refs = entries === undefined ? undefined : this.#subjectsOf(secret, entries, events[index]!, index);
+      subjects.push(refs);
+      for (const { hash } of refs ?? []) {
+        const key = this.#appendKeys.get(hash, now);
+        keys.push(key);
+        if (key === undefined && !missing?.includes(hash)) (missing ??= []).push(hash);
+      }
     }
-    const unique = subjects.length === 1 && subjects[0]!.length === 1 ? subjects[0]! : [...new Set(subjects.flatMap((hashes) => hashes ?? []))];
-    // The common case: every key cached, no await.
-    const now = Date.now();
-    const { keys, missing } = this.#appendKeys.lookup(unique, now);
-    if (missing.length > 0) await this.#fetchAppendKeys(vault(), await this.#key.ring(), missing, keys, now);
-    const encoded: T[] = [];
+    if (missing === undefined) return this.#sealAll(events, subjects, keys);
+    const wanted = missing;
+    return this.#key
+      .ring()
+      .then((ring) => this.#fetchAppendKeys(vault(), ring, wanted, now))
+      .then((fetched) => {
+        let k = 0;
+        for (const refs of subjects) {
+          for (const { hash } of refs ?? []) {
+            if (fetched.has(hash)) keys[k] = fetched.get(hash);
+            k++;
+          }
+        }
+        return this.#sealAll(events, subjects, keys);
+      });
+  }
+
+  /** The events with their personal fields sealed under `keys` (undefined: erased). @throws {SubjectErasedError} */
+  #sealAll(events: readonly EncodingEvent[], subjects: readonly (SubjectRef[] | undefined)[], keys: readonly (Buffer | undefined)[]): EncodingEvent[] {
+    const encoded: EncodingEvent[] = [];
+    let k = 0;
     for (let index = 0; index < events.length; index++) {
       const event = events[index]!;
       const entries = this.#entries.get(event.type);
-      const hashes = subjects[index];
-      if (entries === undefined || hashes === undefined) {
+      const refs = subjects[index];
+      if (entries === undefined || refs === undefined) {
         encoded.push(event);
         continue;
       }
@@ -131,22 +167,25 @@ export class PersonalDataCodec {
       const eventId = event.id ?? uuidv7();
       const nonce = event.id === undefined ? 'random' : 'synthetic';
       const data = { ...(event.data as Record<string, unknown>) };
+      const hexes: string[] = [];
       for (let e = 0; e < entries.length; e++) {
-        const dataKey = keys.get(hashes[e]!);
+        const dataKey = keys[k++];
         if (dataKey === undefined) throw new SubjectErasedError(index);
+        const { hash, hex } = refs[e]!;
+        hexes.push(hex);
         for (const field of entries[e]!.fields) {
-          if (data[field] !== undefined) data[field] = encryptField(dataKey, hashes[e]!, { eventId, type: event.type, field }, data[field], nonce);
+          if (data[field] !== undefined) data[field] = encryptField(dataKey, hash, { eventId, type: event.type, field }, data[field], nonce);
         }
       }
-      // Object.assign, not a spread with new keys: V8 builds that one on a slow path (~1.7 µs against ~0.15).
-      encoded.push(Object.assign({}, event, { id: eventId, data, subjects: hashes }));
+      // Field by field, one object: a spread or Object.assign with new keys takes V8's slow paths.
+      encoded.push({ id: eventId, type: event.type, data, tags: event.tags, metadata: event.metadata, schemaVersion: event.schemaVersion, subjects: hexes });
     }
     return encoded;
   }
 
-  /** The subject hashes of one event's entries. @throws {InvalidEventError} INVALID_EVENT_DATA */
-  #subjectsOf(secret: Buffer, entries: readonly Entry[], event: AppendingEvent, index: number): string[] {
-    const hashes: string[] = [];
+  /** The subjects of one event's entries. @throws {InvalidEventError} INVALID_EVENT_DATA */
+  #subjectsOf(secret: Buffer, entries: readonly Entry[], event: EncodingEvent, index: number): SubjectRef[] {
+    const refs: SubjectRef[] = [];
     for (let e = 0; e < entries.length; e++) {
       let subject: unknown;
       try {
@@ -157,9 +196,9 @@ export class PersonalDataCodec {
       if (typeof subject !== 'string' || subject === '') {
         throw new InvalidEventError('INVALID_EVENT_DATA', `personalData.${event.type}[${e}].subject must return a non-empty string for event ${index}`, index, 'data');
       }
-      hashes.push(this.#subjectHashWith(secret, subject));
+      refs.push(this.#subjectRef(secret, subject));
     }
-    return hashes;
+    return refs;
   }
 
   /**
@@ -207,15 +246,17 @@ export class PersonalDataCodec {
     this.#appendKeys.forget(hash);
   }
 
-  /** Adds to `keys` the data keys of `missing` (undefined: erased) from the vault, made there when new. */
-  async #fetchAppendKeys(vault: KeyVault, ring: ResolvedKeyRing, missing: readonly string[], keys: Map<string, Buffer | undefined>, now: number): Promise<void> {
+  /** The data keys of `missing` (undefined: erased) from the vault, made there when new. */
+  async #fetchAppendKeys(vault: KeyVault, ring: ResolvedKeyRing, missing: readonly string[], now: number): Promise<Map<string, Buffer | undefined>> {
     const rows = await vault.getOrCreate(missing, (hash) => ({ keyId: ring.currentId, wrapped: seal(ring.current, randomBytes(32), subjectKeyAad(hash)) }));
+    const keys = new Map<string, Buffer | undefined>();
     for (const row of rows) {
       const key = row.erased ? undefined : this.#unwrap(ring, row);
       keys.set(row.hash, key);
       // Only a key committed at once: one created in a caller's transaction may still roll back.
       if (key !== undefined && vault.autocommit) this.#appendKeys.keep(row.hash, key, now);
     }
+    return keys;
   }
 
   /** The store key ring (resolving a provider on first use). */

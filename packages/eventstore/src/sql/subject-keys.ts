@@ -15,7 +15,7 @@ interface ErasureSql {
 }
 
 /** A subject hash (base64url, as envelopes and the codec carry it) as the hex the SQL decodes. */
-export const subjectHashHex = (hash: string) => Buffer.from(hash, 'base64url').toString('hex');
+const subjectHashHex = (hash: string) => Buffer.from(hash, 'base64url').toString('hex');
 const toRow = (row: KeyRowSql): SubjectKeyRow => ({
   hash: Buffer.from(row.hash, 'hex').toString('base64url'),
   keyId: row.key_id,
