@@ -52,6 +52,18 @@ describe('EventCodec', () => {
     expect(seen).toHaveLength(6);
   });
 
+  // Fails on an async pipeline: every append of personal data would then make and await promises it does not need.
+  it('encodes synchronously while every stage answers at once, and awaits only from the first stage that does not', async () => {
+    const seen: CodecIo[] = [];
+    const sync = new EventCodec([tracing('a', false, seen), tracing('b', false, seen)]);
+    const now = sync.encode!([encoding('T', [])], io);
+    expect(now).not.toBeInstanceOf(Promise);
+    expect((now as readonly EncodingEvent[]).map((e) => e.data)).toEqual([['a', 'b']]);
+    const later = new EventCodec([tracing('a', false, seen), tracing('b', true, seen), tracing('c', false, seen)]).encode!([encoding('T', [])], io);
+    expect(later).toBeInstanceOf(Promise);
+    expect((await later).map((e) => e.data)).toEqual([['a', 'b', 'c']]);
+  });
+
   it('decodes synchronously while every stage answers at once (the version stage does)', () => {
     const codec = createCodec({});
     const events = [decoding('T', { a: 1 })];
