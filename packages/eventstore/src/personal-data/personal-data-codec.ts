@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
-import { EncryptionKeyError, SubjectErasedError } from '../encryption-errors.js';
+import { EncryptionKeyError } from '../encryption-errors.js';
 import { ConfigurationError, InvalidEventError } from '../errors.js';
 import type { EncodingEvent, MaybePromise } from '../codec/codec-types.js';
 import type { EventShape } from '../types.js';
 import { hmac, open, seal } from './aead.js';
 import { erased } from './erased.js';
-import { decryptField, encryptField, envelopeSubject } from './field-cipher.js';
+import { encryptEvents, type SubjectRef } from './encrypt-events.js';
+import { decryptField, envelopeSubject } from './field-cipher.js';
 import { AppendKeyCache } from './append-key-cache.js';
 import { BoundedMap } from './bounded-map.js';
 import { StoreKey, type ResolvedKeyRing } from './key-ring.js';
@@ -20,11 +20,6 @@ interface CodecEvent {
   readonly data: unknown;
 }
 type Entry = PersonalDataEntry<Record<string, unknown>>;
-/** A subject's keyed hash: base64url (envelopes, the vault's API) and hex (what the append statement checks). */
-interface SubjectRef {
-  readonly hash: string;
-  readonly hex: string;
-}
 
 /** How many entries each cache of the codec keeps (unwrapped keys, subject hashes, append keys). */
 const KEPT = 10_000;
@@ -119,7 +114,7 @@ export class PersonalDataCodec {
 
   #encodeWith(vault: () => KeyVault, secret: Buffer, events: readonly EncodingEvent[]): MaybePromise<EncodingEvent[]> {
     // Plain loops, no closure, map or set per append: this runs on the append's hot path. `keys` holds the data
-    // key of each (event, entry) in the order `#sealAll` walks them.
+    // key of each (event, entry) in the order `encryptEvents` walks them.
     const subjects: (SubjectRef[] | undefined)[] = [];
     const keys: (Buffer | undefined)[] = [];
     const now = Date.now();
@@ -134,7 +129,7 @@ export class PersonalDataCodec {
         if (key === undefined && !missing?.includes(hash)) (missing ??= []).push(hash);
       }
     }
-    if (missing === undefined) return this.#sealAll(events, subjects, keys);
+    if (missing === undefined) return encryptEvents(this.#entries, events, subjects, keys);
     const wanted = missing;
     return this.#key
       .ring()
@@ -147,40 +142,8 @@ export class PersonalDataCodec {
             k++;
           }
         }
-        return this.#sealAll(events, subjects, keys);
+        return encryptEvents(this.#entries, events, subjects, keys);
       });
-  }
-
-  /** The events with their personal fields sealed under `keys` (undefined: erased). @throws {SubjectErasedError} */
-  #sealAll(events: readonly EncodingEvent[], subjects: readonly (SubjectRef[] | undefined)[], keys: readonly (Buffer | undefined)[]): EncodingEvent[] {
-    const encoded: EncodingEvent[] = [];
-    let k = 0;
-    for (let index = 0; index < events.length; index++) {
-      const event = events[index]!;
-      const entries = this.#entries.get(event.type);
-      const refs = subjects[index];
-      if (entries === undefined || refs === undefined) {
-        encoded.push(event);
-        continue;
-      }
-      // The envelope is bound to the event's id: the caller's, or one made here (then no retry can repeat it).
-      const eventId = event.id ?? uuidv7();
-      const nonce = event.id === undefined ? 'random' : 'synthetic';
-      const data = { ...(event.data as Record<string, unknown>) };
-      const hexes: string[] = [];
-      for (let e = 0; e < entries.length; e++) {
-        const dataKey = keys[k++];
-        if (dataKey === undefined) throw new SubjectErasedError(index);
-        const { hash, hex } = refs[e]!;
-        hexes.push(hex);
-        for (const field of entries[e]!.fields) {
-          if (data[field] !== undefined) data[field] = encryptField(dataKey, hash, { eventId, type: event.type, field }, data[field], nonce);
-        }
-      }
-      // Field by field, one object: a spread or Object.assign with new keys takes V8's slow paths.
-      encoded.push({ id: eventId, type: event.type, data, tags: event.tags, metadata: event.metadata, schemaVersion: event.schemaVersion, subjects: hexes });
-    }
-    return encoded;
   }
 
   /** The subjects of one event's entries. @throws {InvalidEventError} INVALID_EVENT_DATA */
