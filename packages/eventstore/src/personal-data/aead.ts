@@ -20,22 +20,16 @@ function randomNonce(): Buffer {
 }
 
 /**
- * AES-256-GCM: `nonce | ciphertext | tag`, written into one buffer. `plaintext` may be text (its UTF-8 bytes are
- * sealed). `nonce` defaults to 12 random bytes; the field envelope passes a synthetic one for events whose id
- * the caller chose (see `field-cipher.ts`).
+ * AES-256-GCM: `nonce | ciphertext | tag`. `plaintext` may be text (its UTF-8 bytes are sealed). `nonce` defaults
+ * to 12 random bytes; the field envelope passes a synthetic one for events whose id the caller chose (see
+ * `field-cipher.ts`).
  */
 export function seal(key: Buffer, plaintext: Buffer | string, aad: Buffer, nonce: Buffer = randomNonce()): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const body = typeof plaintext === 'string' ? cipher.update(plaintext, 'utf8') : cipher.update(plaintext);
-  const rest = cipher.final(); // empty for GCM, which holds no bytes back; it computes the tag
-  const tag = cipher.getAuthTag();
-  const sealed = Buffer.allocUnsafe(NONCE + body.length + rest.length + TAG);
-  sealed.set(nonce, 0);
-  sealed.set(body, NONCE);
-  if (rest.length > 0) sealed.set(rest, NONCE + body.length);
-  sealed.set(tag, NONCE + body.length + rest.length);
-  return sealed;
+  const rest = cipher.final();
+  return Buffer.concat([nonce, body, rest, cipher.getAuthTag()], NONCE + body.length + rest.length + TAG);
 }
 
 /** The plaintext of `seal`, or undefined when the bytes do not authenticate under `key` and `aad`. */
