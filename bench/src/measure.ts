@@ -162,7 +162,12 @@ export async function runGroup(
  * is on a machine whose load changes between rounds (a ratio of medians mixes rounds of different load).
  */
 export function pairedRatio(base: ContenderResult, other: ContenderResult): number {
-  return median(other.rates.flatMap((rate, i) => (base.rates[i] === undefined ? [] : [rate / base.rates[i]!])));
+  return median(pairedRatios(base, other));
+}
+
+/** `other`'s rate divided by `base`'s, round by round (the rounds both ran). */
+export function pairedRatios(base: ContenderResult, other: ContenderResult): number[] {
+  return other.rates.flatMap((rate, i) => (base.rates[i] === undefined ? [] : [rate / base.rates[i]!]));
 }
 
 /**
