@@ -61,8 +61,8 @@ const plan: RoundPlan = { rounds: intEnv('BENCH_ROUNDS', 21), roundMs: intEnv('B
 const log = (line: string) => console.log(line);
 
 /**
- * Met when the median of the per-round ratios reaches the target; "met" alone only when the whole 95% interval
- * does, so that a run on a noisy machine says whether it settles the question.
+ * Whether the run settles the target: "met (the interval too)" when the whole 95% interval reaches it, "met by the
+ * median" when only the median does (another run of as many rounds may read below it), else "NOT met".
  */
 function verdictOf(interval: Interval): string {
   if (interval.low >= TARGET) return 'met (the interval too)';
